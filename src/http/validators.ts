@@ -1,0 +1,82 @@
+/** A parsed entity tag (RFC 9110 §8.8.3). */
+export interface EntityTag {
+  readonly weak: boolean;
+  /** The opaque tag including its quotes, e.g. `"abc"`. */
+  readonly opaque: string;
+}
+
+const ENTITY_TAG = /^(W\/)?("[\x21\x23-\x7e\x80-\xff]*")$/;
+
+/** Parses one entity tag such as `"abc"` or `W/"abc"`; `undefined` when it is not one. */
+export function parseEntityTag(value: string): EntityTag | undefined {
+  const match = ENTITY_TAG.exec(value.trim());
+  if (match === null || match[2] === undefined) return undefined;
+  return { weak: match[1] !== undefined, opaque: match[2] };
+}
+
+/**
+ * Parses an `If-Match`/`If-None-Match` value: `'*'`, or the list of well-formed entity tags in it.
+ * Malformed members are skipped, so garbage never matches.
+ */
+export function parseEntityTagList(value: string): '*' | EntityTag[] {
+  if (value.trim() === '*') return '*';
+  const tags: EntityTag[] = [];
+  // Entity tags cannot contain commas, so splitting on them is exact for well-formed members.
+  for (const member of value.split(',')) {
+    const tag = parseEntityTag(member);
+    if (tag !== undefined) tags.push(tag);
+  }
+  return tags;
+}
+
+/** Strong comparison (RFC 9110 §8.8.3.2): both strong and the same characters. */
+export function strongMatch(a: EntityTag, b: EntityTag): boolean {
+  return !a.weak && !b.weak && a.opaque === b.opaque;
+}
+
+/** Weak comparison (RFC 9110 §8.8.3.2): the same opaque tag, weakness ignored. */
+export function weakMatch(a: EntityTag, b: EntityTag): boolean {
+  return a.opaque === b.opaque;
+}
+
+/**
+ * Parses an HTTP-date (RFC 9110 §5.6.7) to milliseconds since the epoch, `undefined` when invalid.
+ * Accepts the three formats the RFC requires recipients to read; anything else is ignored.
+ */
+export function parseHttpDate(value: string): number | undefined {
+  const text = value.trim();
+  if (!HTTP_DATE.test(text)) return undefined;
+  // asctime carries no zone but is defined as UTC; without one, Date.parse would read local time.
+  const time = Date.parse(text.endsWith('GMT') ? text : `${text} GMT`);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+const HTTP_DATE = new RegExp(
+  [
+    // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+    /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.source,
+    // obsolete RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+    /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/.source,
+    // obsolete asctime: Sun Nov  6 08:49:37 1994
+    /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/.source,
+  ].join('|'),
+);
+
+/** Formats a date as an IMF-fixdate, the form `Last-Modified` must use. */
+export function formatHttpDate(date: Date): string {
+  return date.toUTCString();
+}
+
+/** Milliseconds truncated to whole seconds, the precision of HTTP-dates. */
+export function toHttpSeconds(time: number): number {
+  return Math.floor(time / 1000) * 1000;
+}
+
+/**
+ * A strong entity tag for a file from its size, modification time (microseconds) and inode, so any
+ * write, truncation or replacement by rename changes it.
+ */
+export function fileEntityTag(size: number, mtimeMs: number, ino: number): string {
+  const micros = Math.round(mtimeMs * 1000);
+  return `"${size.toString(16)}-${micros.toString(16)}-${ino.toString(16)}"`;
+}

@@ -1,0 +1,16 @@
+export { partialContent, type PartialContentMiddleware } from './middleware.js';
+export { sendRange } from './send-range.js';
+export { HttpError } from './errors.js';
+export { fileSource, type FileSource } from './sources/file.js';
+export { bufferSource, type BufferSourceOptions } from './sources/buffer.js';
+export type {
+  ByteRange,
+  CapScope,
+  EtagFunction,
+  PartialContentOptions,
+  ResponseEvent,
+  SendRangeOptions,
+  SetHeadersFunction,
+  Source,
+  SourceInput,
+} from './types.js';

@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { HttpError, toHttpError } from './errors.js';
+import { normalizeMiddlewareOptions, type ResolvedMiddlewareOptions } from './options.js';
+import { isInside, resolvePath } from './path/resolve-path.js';
+import { serveSource } from './send-range.js';
+import { fileSource } from './sources/file.js';
+import type { PartialContentOptions } from './types.js';
+
+/** Express-compatible middleware (works with Express 4 and 5, and with Connect-style servers). */
+export type PartialContentMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+/**
+ * Serves the files under `root` with range support: GET and HEAD, 206 for `Range`, the open-ended cap
+ * for media elements, validators and conditional requests. Paths are resolved safely inside `root`
+ * (no `..`, no symlinks out of it, no dotfiles by default). Options are checked here, once: a bad
+ * value throws a `TypeError` naming it.
+ *
+ * @param root The folder to serve; relative paths are resolved against the working directory now.
+ * @example
+ * app.use('/media', partialContent('./songs', { maxAge: '1d' }));
+ */
+export function partialContent(root: string, options?: PartialContentOptions): PartialContentMiddleware {
+  if (typeof root !== 'string' || root === '') throw new TypeError('root must be a non-empty path');
+  const resolved = normalizeMiddlewareOptions(options);
+  const absoluteRoot = resolve(root);
+  let realRoot: Promise<string> | undefined;
+  const rootReal = (): Promise<string> => {
+    realRoot ??= realpath(absoluteRoot).catch((error: unknown) => {
+      realRoot = undefined; // the folder may appear later
+      throw error;
+    });
+    return realRoot;
+  };
+
+  return function partialContentMiddleware(req, res, next) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (resolved.fallthrough) {
+        next();
+        return;
+      }
+      res.statusCode = 405;
+      res.setHeader('Allow', 'GET, HEAD');
+      res.setHeader('Content-Length', '0');
+      res.end();
+      return;
+    }
+    serveFile(req, res, absoluteRoot, rootReal, resolved).then(
+      (outcome) => {
+        if (outcome !== undefined) forward(outcome, resolved, next);
+      },
+      (error: unknown) => forward(error, resolved, next),
+    );
+  };
+}
+
+/**
+ * Resolves and serves. Returns (or throws) an error for outcomes that are not ours to answer; nothing
+ * has been written then.
+ */
+async function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  root: string,
+  rootReal: () => Promise<string>,
+  options: ResolvedMiddlewareOptions,
+): Promise<HttpError | undefined> {
+  const target = resolvePath(root, req.url ?? '/', options.dotfiles);
+  if (target.kind === 'reject') return new HttpError(target.status, statusText(target.status), { code: target.reason });
+
+  const real = await realpath(target.absolute);
+  // A symlink may point anywhere; only its real target's place counts.
+  if (!isInside(await rootReal(), real)) return new HttpError(403, 'Forbidden', { code: 'symlink outside root' });
+  const source = await fileSource(real);
+  await serveSource(req, res, source, options);
+  return undefined;
+}
+
+/**
+ * serve-static's rule: with `fallthrough`, client errors found before a file is served go on with
+ * `next()` so another handler (another root on the same URL) can answer; server errors always go to
+ * `next(err)`.
+ */
+function forward(error: unknown, options: ResolvedMiddlewareOptions, next: (error?: unknown) => void): void {
+  const httpError = toHttpError(error);
+  if (options.fallthrough && httpError.status < 500) next();
+  else next(httpError);
+}
+
+function statusText(status: 400 | 403 | 404): string {
+  return status === 400 ? 'Bad Request' : status === 403 ? 'Forbidden' : 'Not Found';
+}

@@ -1,0 +1,50 @@
+import { isAbsolute, join, relative, sep } from 'node:path';
+
+/** The outcome of mapping a request path onto the root. */
+export type ResolveResult =
+  | { readonly kind: 'ok'; readonly absolute: string }
+  | { readonly kind: 'reject'; readonly status: 400 | 403 | 404; readonly reason: string };
+
+/**
+ * Maps a request path (relative to the mount point, query string allowed) to an absolute path
+ * inside `root`, without touching the file system.
+ *
+ * Percent-decoding happens exactly once, so `%252e` stays the literal name `%2e`. Malformed
+ * encoding and NUL bytes → 400; `..` segments, backslashes and drive letters → 403; dotfiles →
+ * 404 (`'ignore'`) or 403 (`'deny'`). Containment is checked with `path.relative`, never by prefix.
+ * Symlinks are the caller's job (compare real paths).
+ */
+export function resolvePath(root: string, requestPath: string, dotfiles: 'ignore' | 'deny' | 'allow'): ResolveResult {
+  const query = requestPath.indexOf('?');
+  const encoded = query === -1 ? requestPath : requestPath.slice(0, query);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(encoded);
+  } catch {
+    return { kind: 'reject', status: 400, reason: 'malformed percent-encoding' };
+  }
+  if (decoded.includes('\0')) return { kind: 'reject', status: 400, reason: 'NUL byte' };
+  // A backslash is a separator on Windows; nowhere is it a legitimate part of a media URL.
+  if (decoded.includes('\\')) return { kind: 'reject', status: 403, reason: 'backslash' };
+
+  const segments = decoded.split('/');
+  for (const segment of segments) {
+    if (segment === '..') return { kind: 'reject', status: 403, reason: 'parent segment' };
+    if (/^[a-z]:/i.test(segment)) return { kind: 'reject', status: 403, reason: 'drive letter' };
+    if (segment.startsWith('.') && segment !== '.' && dotfiles !== 'allow') {
+      return dotfiles === 'deny'
+        ? { kind: 'reject', status: 403, reason: 'dotfile' }
+        : { kind: 'reject', status: 404, reason: 'dotfile' };
+    }
+  }
+
+  const absolute = join(root, ...segments);
+  if (!isInside(root, absolute)) return { kind: 'reject', status: 403, reason: 'outside root' };
+  return { kind: 'ok', absolute };
+}
+
+/** Whether `candidate` is `root` or below it (both absolute and normalised). */
+export function isInside(root: string, candidate: string): boolean {
+  const rel = relative(root, candidate);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}

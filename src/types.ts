@@ -1,0 +1,177 @@
+import type { Stats } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/** An inclusive byte range: `{ start: 0, end: 0 }` is one byte. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Anything `sendRange` can serve: a size, optional validators, and a way to read any byte range.
+ *
+ * The file, buffer and upstream-HTTP sources are implementations of this interface; write your own
+ * for a database row or an object store. Everything else — ranges, the open-ended cap, 416, HEAD,
+ * preconditions, multipart — is done once by `sendRange`, identically for every source.
+ *
+ * @example
+ * const source: Source = {
+ *   size: row.bytes.length,
+ *   type: 'audio/mpeg',
+ *   etag: `"${row.sha1}"`,
+ *   lastModified: row.updatedAt,
+ *   open: ({ start, end }) => Readable.from([row.bytes.subarray(start, end + 1)]),
+ * };
+ */
+export interface Source {
+  /** Total size of the representation in bytes (a non-negative safe integer). */
+  readonly size: number;
+  /** `Content-Type`. When absent it is looked up from `name`'s extension, else `application/octet-stream`. */
+  readonly type?: string | undefined;
+  /**
+   * Entity tag, quotes included: `"abc"` (strong) or `W/"abc"` (weak). A weak tag never satisfies
+   * `If-Range` or `If-Match` (RFC 9110 §8.8.3.2), so prefer a strong one.
+   */
+  readonly etag?: string | undefined;
+  /** Last modification time, sent as `Last-Modified` and used for date preconditions. */
+  readonly lastModified?: Date | undefined;
+  /** A name for logs, events and type lookup (a file path or an object key). */
+  readonly name?: string | undefined;
+  /** File metadata, passed to `setHeaders` (set by the file source only). */
+  readonly stats?: Stats | undefined;
+  /**
+   * Opens a readable stream of exactly the bytes `start..end` (inclusive). May return a promise.
+   * `sendRange` destroys the stream when the client goes away.
+   */
+  open(range: ByteRange): Readable | Promise<Readable>;
+  /**
+   * Optional fast path for small ranges: the bytes `start..end` (inclusive) in memory.
+   * `sendRange` uses it for ranges up to 64 KiB so headers and body leave in one write.
+   */
+  read?(range: ByteRange): Uint8Array | Promise<Uint8Array>;
+  /** Releases resources held by the source (a file handle); called once the response is over. */
+  close?(): void | Promise<void>;
+}
+
+/** What `sendRange` accepts: a file path, bytes in memory, a {@link Source}, or a promise of one. */
+export type SourceInput = string | Uint8Array | Source | PromiseLike<Source>;
+
+/** Which requests get the open-ended cap (see {@link SendRangeOptions.maxChunkSize}). */
+export type CapScope = 'media' | 'all' | ((req: IncomingMessage) => boolean);
+
+/** Describes one finished response; passed to {@link SendRangeOptions.onResponse}. */
+export interface ResponseEvent {
+  /** Request method (`GET` or `HEAD`). */
+  readonly method: string;
+  /** Request URL as received (`req.originalUrl` under Express). */
+  readonly url: string;
+  /** The source's name (a file path for files). */
+  readonly source: string | undefined;
+  /** Status code sent. */
+  readonly status: number;
+  /** Total size of the representation, when known. */
+  readonly size: number | undefined;
+  /** The byte ranges answered (206 only; empty otherwise). */
+  readonly ranges: readonly ByteRange[];
+  /** The raw `Range` request header, if any. */
+  readonly rangeHeader: string | undefined;
+  /** Body bytes handed to the socket (framing included for multipart). */
+  readonly bytesWritten: number;
+  /** Body bytes the response announced in `Content-Length`. */
+  readonly bytesExpected: number;
+  /** True when the client went away before the response finished. */
+  readonly aborted: boolean;
+  /** The error that cut the response short, if any (a failing source stream). */
+  readonly error: Error | undefined;
+  /** Milliseconds from the call to `sendRange` to the end of the response. */
+  readonly durationMs: number;
+}
+
+/** Computes an entity tag for a source; return `undefined` to send none. */
+export type EtagFunction = (source: Source) => string | undefined;
+
+/** Hook called just before the status line and headers are written. */
+export type SetHeadersFunction = (res: ServerResponse, path: string, stats: Stats | undefined) => void;
+
+/** Options of {@link sendRange}; every one is optional. */
+export interface SendRangeOptions {
+  /**
+   * Advertise and honour byte ranges. When `false`, `Accept-Ranges` is not sent and `Range` is ignored
+   * (as in serve-static).
+   * @default true
+   */
+  acceptRanges?: boolean;
+  /**
+   * Send `Cache-Control: public, max-age=…`. Set `false` to leave the header to the app.
+   * @default true
+   */
+  cacheControl?: boolean;
+  /**
+   * `max-age` in milliseconds, or a string such as `'7d'`, `'12h'`, `'30m'`; capped at one year
+   * (serve-static's meaning). Ignored when `cacheControl` is `false`.
+   * @default 0
+   */
+  maxAge?: number | string;
+  /**
+   * Add `immutable` to `Cache-Control`. Ignored when `cacheControl` is `false`.
+   * @default false
+   */
+  immutable?: boolean;
+  /**
+   * Send an `ETag`. `true` uses the source's own tag (for files: a strong tag from size, mtime in
+   * microseconds and inode); a function computes one; `false` sends none.
+   * @default true
+   */
+  etag?: boolean | EtagFunction;
+  /**
+   * Send `Last-Modified` (and honour date preconditions).
+   * @default true
+   */
+  lastModified?: boolean;
+  /**
+   * Called with `(res, path, stats)` before the headers go out; headers it sets win over ours
+   * (`Cache-Control`, `ETag`, `Last-Modified`, `Content-Type`).
+   */
+  setHeaders?: SetHeadersFunction;
+  /**
+   * The most bytes sent for an open-ended range `bytes=N-` from a capped client. The answer is a 206
+   * for `N-(N+maxChunkSize-1)`, and the media element asks again for the rest. Closed ranges
+   * (`bytes=0-1`) and suffixes (`bytes=-500`) are never capped — unlike @fastify/send's
+   * `maxContentRangeChunkSize`, which trims every range. `Infinity` switches the cap off.
+   * @default 2097152 (2 MiB)
+   */
+  maxChunkSize?: number;
+  /**
+   * Which requests are capped. `'media'` caps only `Sec-Fetch-Dest: audio|video` (media elements,
+   * which re-request); `'all'` caps every open-ended range — download clients such as `curl -C -` and
+   * `wget -c` then save a truncated file without an error; a function decides per request.
+   * @default 'media'
+   */
+  capScope?: CapScope;
+  /**
+   * The most ranges one `Range` header may list. A longer list is answered with the whole
+   * representation (200); `1` disables multipart responses.
+   * @default 100
+   */
+  maxRanges?: number;
+  /** Called exactly once per response, after it ended or was aborted. Exceptions it throws are ignored. */
+  onResponse?: (event: ResponseEvent) => void;
+}
+
+/** Options of {@link partialContent}: everything {@link SendRangeOptions} has, plus path handling. */
+export interface PartialContentOptions extends SendRangeOptions {
+  /**
+   * Request paths with a segment starting with `.`: `'ignore'` acts as if the file did not exist,
+   * `'deny'` answers 403, `'allow'` serves them (serve-static's meaning).
+   * @default 'ignore'
+   */
+  dotfiles?: 'ignore' | 'deny' | 'allow';
+  /**
+   * When `true`, a request this middleware cannot answer (missing file, directory, other method, bad
+   * path) goes on with `next()`, so several roots can share one URL. When `false`, it ends with
+   * 404/403/400 through `next(err)`, or 405 for other methods.
+   * @default true
+   */
+  fallthrough?: boolean;
+}
