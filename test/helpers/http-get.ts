@@ -1,0 +1,21 @@
+import { request, type IncomingHttpHeaders } from 'node:http';
+
+export interface GetResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A plain node:http request that buffers the whole body (no client-side normalisation of bodies). */
+export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<GetResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// The HTTP suites run twice, once per Express major, chosen by EXPRESS_MAJOR in test/helpers/server.ts.
+const httpSuites = ['test/http/**/*.test.ts', 'test/security/**/*.test.ts', 'test/faults/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/*.test.ts'] } },
+      { test: { name: 'express5', include: httpSuites, env: { EXPRESS_MAJOR: '5' } } },
+      { test: { name: 'express4', include: httpSuites, env: { EXPRESS_MAJOR: '4' } } },
+    ],
+  },
+});
