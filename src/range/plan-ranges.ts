@@ -38,7 +38,8 @@ type SpecForm = 'bounded' | 'open-ended' | 'suffix';
 /**
  * Plans the answer to a `Range` header for a representation of `size` bytes (RFC 9110 §14.1–14.2).
  *
- * - Another unit or bad syntax → ignored (the whole representation, as RFC 9110 §14.2 allows).
+ * - Another unit or bad syntax (including a last position before the first) → ignored: the whole
+ *   representation, as RFC 9110 §14.2 allows.
  * - A last position past the end is clamped; a suffix longer than the representation selects all
  *   of it; only a first position at or past the end, or `-0`, is unsatisfiable.
  * - Overlapping and adjacent ranges are coalesced; more than `maxRanges` specs, or specs that add up
@@ -96,6 +97,11 @@ function resolveSpec(
     // range-parser 1.3.0 rejects a suffix longer than the representation; RFC 9110 §14.1.3 says
     // it selects the whole representation. `-0` stays unsatisfiable.
     if (form === 'suffix' && Number(trimmed.slice(1)) > 0) return { form, range: { start: 0, end: size - 1 } };
+    // A last position before the first makes the spec invalid, not unsatisfiable (RFC 9110 §14.1.1).
+    if (form === 'bounded') {
+      const [first = '', last = ''] = trimmed.split('-');
+      if (Number(last) < Number(first)) return 'malformed';
+    }
     return { form, range: undefined };
   }
   const range = parsed[0];

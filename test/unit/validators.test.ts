@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import {
+  fileEntityTag,
+  formatHttpDate,
+  parseEntityTag,
+  parseEntityTagList,
+  parseHttpDate,
+  strongMatch,
+  weakMatch,
+} from '../../src/http/validators.js';
+
+describe('entity tags', () => {
+  it.each([
+    { value: '"abc"', parsed: { weak: false, opaque: '"abc"' } },
+    { value: 'W/"abc"', parsed: { weak: true, opaque: '"abc"' } },
+    { value: ' "abc" ', parsed: { weak: false, opaque: '"abc"' } },
+    { value: '""', parsed: { weak: false, opaque: '""' } },
+    { value: 'abc', parsed: undefined },
+    { value: '"a"b"', parsed: undefined },
+    { value: 'w/"abc"', parsed: undefined },
+    { value: '"abc', parsed: undefined },
+  ])('parseEntityTag($value)', ({ value, parsed }) => {
+    expect(parseEntityTag(value)).toEqual(parsed);
+  });
+
+  it('parses lists, skipping malformed members', () => {
+    expect(parseEntityTagList('"a", W/"b", junk, "c"')).toEqual([
+      { weak: false, opaque: '"a"' },
+      { weak: true, opaque: '"b"' },
+      { weak: false, opaque: '"c"' },
+    ]);
+    expect(parseEntityTagList(' * ')).toBe('*');
+  });
+
+  it.each([
+    // RFC 9110 §8.8.3.2 comparison table.
+    { a: 'W/"1"', b: 'W/"1"', strong: false, weak: true },
+    { a: 'W/"1"', b: 'W/"2"', strong: false, weak: false },
+    { a: 'W/"1"', b: '"1"', strong: false, weak: true },
+    { a: '"1"', b: '"1"', strong: true, weak: true },
+  ])('$a vs $b', ({ a, b, strong, weak }) => {
+    const [x, y] = [parseEntityTag(a), parseEntityTag(b)];
+    expect(x && y && strongMatch(x, y)).toBe(strong);
+    expect(x && y && weakMatch(x, y)).toBe(weak);
+  });
+});
+
+describe('HTTP dates', () => {
+  const expected = Date.UTC(1994, 10, 6, 8, 49, 37);
+  it.each([
+    'Sun, 06 Nov 1994 08:49:37 GMT',
+    'Sunday, 06-Nov-94 08:49:37 GMT',
+    'Sun Nov  6 08:49:37 1994',
+  ])('parses %s', (value) => {
+    expect(parseHttpDate(value)).toBe(expected);
+  });
+
+  it.each(['', 'yesterday', '1994-11-06T08:49:37Z', 'Sun, 06 Nov 1994 08:49:37 PST', '784111777'])('ignores %j', (value) => {
+    expect(parseHttpDate(value)).toBeUndefined();
+  });
+
+  it('formats IMF-fixdate', () => {
+    expect(formatHttpDate(new Date(expected))).toBe('Sun, 06 Nov 1994 08:49:37 GMT');
+  });
+});
+
+describe('fileEntityTag', () => {
+  it('is strong and changes with size, sub-second mtime and inode', () => {
+    const base = fileEntityTag(1000, 1_700_000_000_123.456, 42);
+    expect(parseEntityTag(base)?.weak).toBe(false);
+    expect(fileEntityTag(1001, 1_700_000_000_123.456, 42)).not.toBe(base);
+    expect(fileEntityTag(1000, 1_700_000_000_123.457, 42)).not.toBe(base);
+    expect(fileEntityTag(1000, 1_700_000_000_123.456, 43)).not.toBe(base);
+    expect(fileEntityTag(1000, 1_700_000_000_123.456, 42)).toBe(base);
+  });
+});
