@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import express from 'express';
+import express4 from 'express4';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  bufferSource,
+  partialContent,
+  sendRange,
+  type PartialContentMiddleware,
+  type ResponseEvent,
+  type Source,
+} from '../src/index.js';
+
+describe('types', () => {
+  it('partialContent is middleware for Express 5 and 4', () => {
+    expectTypeOf(partialContent('./songs')).toEqualTypeOf<PartialContentMiddleware>();
+    express().use('/media', partialContent('./songs', { maxAge: '7d', dotfiles: 'deny' }));
+    express4().use('/media', partialContent('./songs', { maxChunkSize: Infinity }));
+  });
+
+  it('sendRange takes paths, bytes, sources and promises of sources', () => {
+    expectTypeOf(sendRange).returns.toEqualTypeOf<Promise<void>>();
+    const req = {} as IncomingMessage;
+    const res = {} as ServerResponse;
+    expectTypeOf(sendRange).toBeCallableWith(req, res, '/srv/a.mp3');
+    expectTypeOf(sendRange).toBeCallableWith(req, res, new Uint8Array(4), { etag: false });
+    expectTypeOf(sendRange).toBeCallableWith(req, res, bufferSource(Buffer.alloc(1)));
+    expectTypeOf(sendRange).toBeCallableWith(req, res, Promise.resolve({ size: 1, open: () => ({}) as Readable }));
+  });
+
+  it('options reject wrong types', () => {
+    // @ts-expect-error maxChunkSize is a number
+    partialContent('./songs', { maxChunkSize: '2MB' });
+    // @ts-expect-error dotfiles is one of three words
+    partialContent('./songs', { dotfiles: 'hide' });
+  });
+
+  it('a source needs a size and open()', () => {
+    expectTypeOf<{ size: number; open: Source['open'] }>().toExtend<Source>();
+    expectTypeOf<{ open: Source['open'] }>().not.toExtend<Source>();
+  });
+
+  it('onResponse gets a ResponseEvent', () => {
+    partialContent('.', { onResponse: (event) => expectTypeOf(event).toEqualTypeOf<ResponseEvent>() });
+  });
+});
