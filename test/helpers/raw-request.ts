@@ -31,7 +31,9 @@ export function rawRequest(
     });
     const lines = [`${method} ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-    socket.end(Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'));
+    // write, not end: Node's server aborts a pending request when the client half-closes (httpAllowHalfOpen
+    // is false), so an asynchronous answer would never be seen. `Connection: close` ends the exchange.
+    socket.write(Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'));
   });
 }
 
