@@ -16,7 +16,9 @@ export type ResolveResult =
  */
 export function resolvePath(root: string, requestPath: string, dotfiles: 'ignore' | 'deny' | 'allow'): ResolveResult {
   const query = requestPath.indexOf('?');
-  const encoded = query === -1 ? requestPath : requestPath.slice(0, query);
+  // An absolute-form target (`GET http://host/a.mp3`, RFC 9112 §3.2.2) keeps its scheme and authority
+  // in req.url, even under an Express mount: only the path after them names the file.
+  const encoded = (query === -1 ? requestPath : requestPath.slice(0, query)).replace(ABSOLUTE_FORM, '');
   let decoded: string;
   try {
     decoded = decodeURIComponent(encoded);
@@ -42,6 +44,9 @@ export function resolvePath(root: string, requestPath: string, dotfiles: 'ignore
   if (!isInside(root, absolute)) return { kind: 'reject', status: 403, reason: 'outside root' };
   return { kind: 'ok', absolute };
 }
+
+/** `scheme://authority` at the start of an absolute-form request target. */
+const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i;
 
 /** Whether `candidate` is `root` or below it (both absolute and normalised). */
 export function isInside(root: string, candidate: string): boolean {
