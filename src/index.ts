@@ -3,6 +3,7 @@ export { sendRange } from './send-range.js';
 export { HttpError } from './errors.js';
 export { fileSource, type FileSource } from './sources/file.js';
 export { bufferSource, type BufferSourceOptions } from './sources/buffer.js';
+export { httpSource, type HttpSourceOptions } from './sources/http.js';
 export type {
   ByteRange,
   CapScope,
