@@ -1,0 +1,234 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+
+/** Every child this run started, by PID; killed on exit, failure or signal. */
+const children = new Set<ChildProcess>();
+
+export function track(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+export function killAll(): void {
+  for (const child of children) kill(child);
+  children.clear();
+}
+
+/** Installs the cleanup on every way out of the process. */
+export function cleanupOnExit(extra: () => void): void {
+  let done = false;
+  const cleanup = (): void => {
+    if (done) return;
+    done = true;
+    killAll();
+    extra();
+  };
+  process.once('exit', cleanup);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+}
+
+/** A running server: its port and the PIDs whose memory and descriptors are counted. */
+export interface RunningServer {
+  readonly name: string;
+  readonly port: number;
+  readonly pids: () => number[];
+  stop(): Promise<void>;
+}
+
+/** SIGKILL to this child's PID if it is still running. */
+export function kill(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(child.pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+}
+
+function waitExit(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      kill(child);
+      resolve();
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Starts `node <script> kind root lib` pinned to `cpu`; resolves once it prints its port. */
+export function startNodeServer(
+  name: string,
+  options: { script: string; kind: string; root: string; library: string; cpu: number },
+): Promise<RunningServer> {
+  const child = spawn(
+    'taskset',
+    ['-c', String(options.cpu), process.execPath, options.script, options.kind, options.root, options.library],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  track(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 10_000) stderr += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name}: no port within 30 s. ${stderr}`)), 30_000);
+    let settled = false;
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      kill(child);
+      reject(error);
+    };
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (!out.includes('\n') || line === undefined) return;
+      settled = true;
+      clearTimeout(timer);
+      const { port } = JSON.parse(line) as { port: number };
+      const pid = child.pid;
+      resolve({
+        name,
+        port,
+        // taskset execs node, so the child's PID is the server's.
+        pids: () => (pid === undefined ? [] : [pid]),
+        stop: async () => {
+          child.stdin?.end();
+          await waitExit(child, 3000);
+        },
+      });
+    });
+    child.once('exit', (code) => fail(new Error(`${name}: exited with ${String(code)} before listening. ${stderr}`)));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export const NGINX = '/usr/sbin/nginx';
+
+/** nginx as a non-daemon child with its own configuration (sendfile on, tcp_nopush off, one worker). */
+export async function startNginx(name: string, options: { root: string; dir: string; cpu: number }): Promise<RunningServer> {
+  const port = await freePort();
+  const prefix = join(options.dir, `nginx-${port}`);
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  const conf = join(prefix, 'nginx.conf');
+  const temp = (what: string): string => `${what}_temp_path ${join(prefix, what)};`;
+  writeFileSync(
+    conf,
+    `user root root;
+daemon off;
+worker_processes 1;
+pid ${join(prefix, 'nginx.pid')};
+error_log ${join(prefix, 'logs', 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush off;
+  keepalive_requests 100000000;
+  default_type application/octet-stream;
+  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}
+  server {
+    listen 127.0.0.1:${port} backlog=1024;
+    root ${options.root};
+    location / { }
+  }
+}
+`,
+  );
+  const child = spawn('taskset', ['-c', String(options.cpu), NGINX, '-p', prefix, '-c', conf, '-e', join(prefix, 'logs', 'error.log')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  track(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 10_000) stderr += chunk.toString();
+  });
+  for (let i = 0; i < 100 && !(await canConnect(port)); i++) {
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (!(await canConnect(port))) {
+    kill(child);
+    throw new Error(`${name}: nginx did not start. ${stderr}`);
+  }
+  const master = child.pid;
+  return {
+    name,
+    port,
+    pids: () => (master === undefined ? [] : [master, ...childPids(master)]),
+    stop: async () => {
+      if (master !== undefined && child.exitCode === null) process.kill(master, 'SIGTERM');
+      await waitExit(child, 3000);
+    },
+  };
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Resident memory of a process in bytes: current (VmRSS) and peak (VmHWM). */
+export function memory(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: field('VmRSS'), peak: field('VmHWM') };
+  } catch {
+    return { rss: 0, peak: 0 };
+  }
+}
+
+/** Open descriptors of a process. */
+export function openFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resets VmHWM to the current RSS (Linux: write 5 to clear_refs), so a peak is measured per phase. */
+export function resetPeak(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // not permitted: the peak then covers the process lifetime
+  }
+}
