@@ -100,7 +100,8 @@ function resolveSpec(
     // A last position before the first makes the spec invalid, not unsatisfiable (RFC 9110 §14.1.1).
     if (form === 'bounded') {
       const [first = '', last = ''] = trimmed.split('-');
-      if (Number(last) < Number(first)) return 'malformed';
+      // Exactly, as BigInt: past 2^53 two different positions can round to the same Number.
+      if (BigInt(last) < BigInt(first)) return 'malformed';
     }
     return { form, range: undefined };
   }
