@@ -1,0 +1,137 @@
+import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCatalogueApp, sineWav, type Track } from '../../examples/custom-route.js';
+import { createUpstreamApp } from '../../examples/upstream.js';
+import { partialContent } from '../../src/index.js';
+import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
+import { get } from '../helpers/http-get.js';
+import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
+
+// The examples import 'partial-content', i.e. the built dist/ (the unit project's global setup builds it).
+
+let fixtures: Fixtures;
+const running: Running[] = [];
+const start = async (app: Parameters<typeof listen>[0]): Promise<Running> => {
+  const server = await listen(app);
+  running.push(server);
+  return server;
+};
+
+beforeAll(() => {
+  fixtures = createFixtures();
+});
+
+afterAll(async () => {
+  for (const server of running) await server.close();
+  fixtures?.cleanup();
+});
+
+describe('examples/custom-route.ts', () => {
+  const beep = sineWav(1, 880);
+  let catalogue: Running;
+
+  beforeAll(async () => {
+    const tracks = new Map<string, Track>([
+      ['song', { title: 'A file', file: join(fixtures.root, 'song.mp3') }],
+      ['beep', { title: 'In memory', bytes: beep, type: 'audio/wav', updatedAt: new Date('2025-01-01') }],
+      ['lost', { title: 'A file that is gone', file: join(fixtures.root, 'no-such.mp3') }],
+    ]);
+    catalogue = await start(createCatalogueApp(tracks));
+  });
+
+  it('lists the catalogue', async () => {
+    const res = await get(`${catalogue.url}/tracks`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString())).toEqual([
+      { id: 'song', title: 'A file', url: '/tracks/song' },
+      { id: 'beep', title: 'In memory', url: '/tracks/beep' },
+      { id: 'lost', title: 'A file that is gone', url: '/tracks/lost' },
+    ]);
+  });
+
+  it('streams a range of a file track', async () => {
+    const res = await get(`${catalogue.url}/tracks/song`, { range: 'bytes=1000-2999' });
+    expect(res.status).toBe(206);
+    expect(res.headers['content-type']).toBe('audio/mpeg');
+    expect(res.headers['content-range']).toBe(`bytes 1000-2999/${300 * 1024}`);
+    expect(res.body.equals(fixtures.files['song.mp3']?.subarray(1000, 3000) ?? Buffer.alloc(0))).toBe(true);
+  });
+
+  it('streams a range of an in-memory track, with validators', async () => {
+    const res = await get(`${catalogue.url}/tracks/beep`, { range: 'bytes=-100' });
+    expect(res.status).toBe(206);
+    expect(res.headers['content-type']).toBe('audio/wav');
+    expect(res.headers['last-modified']).toBe('Wed, 01 Jan 2025 00:00:00 GMT');
+    expect(res.body.equals(beep.subarray(beep.length - 100))).toBe(true);
+    const again = await get(`${catalogue.url}/tracks/beep`, { 'if-none-match': res.headers.etag ?? '' });
+    expect(again.status).toBe(304);
+  });
+
+  it('the generated WAV is well-formed', () => {
+    expect(beep.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    expect(beep.readUInt32LE(4)).toBe(beep.length - 8);
+    expect(beep.readUInt32LE(40)).toBe(beep.length - 44);
+  });
+
+  it('an unknown id goes on with next(): 404', async () => {
+    const res = await get(`${catalogue.url}/tracks/nope`);
+    expect(res.status).toBe(404);
+    expect(res.headers['content-range']).toBeUndefined();
+  });
+
+  it('a track whose file is gone is a 404 through next(err)', async () => {
+    const res = await get(`${catalogue.url}/tracks/lost`, { range: 'bytes=0-9' });
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+  });
+});
+
+describe('examples/upstream.ts', () => {
+  let origin: Running;
+
+  beforeAll(async () => {
+    const app = createApp();
+    app.use('/media', partialContent(fixtures.root));
+    withSentinels(app);
+    origin = await start(app);
+  });
+
+  it('streams a range from the upstream', async () => {
+    const front = await start(createUpstreamApp({ upstream: `${origin.url}/media/clip.mp4` }));
+    const res = await get(`${front.url}/listen`, { range: 'bytes=4000000-4000999' });
+    expect(res.status).toBe(206);
+    expect(res.headers['content-type']).toBe('video/mp4');
+    expect(res.headers['content-range']).toBe(`bytes 4000000-4000999/${5 * 1024 * 1024}`);
+    expect(res.body.equals(fixtures.files['clip.mp4']?.subarray(4_000_000, 4_001_000) ?? Buffer.alloc(0))).toBe(true);
+
+    const capped = await get(`${front.url}/listen`, { range: 'bytes=0-', 'sec-fetch-dest': 'video' });
+    expect(capped.status).toBe(206);
+    expect(capped.headers['content-range']).toBe(`bytes 0-2097151/${5 * 1024 * 1024}`);
+    expect(capped.body.equals(fixtures.files['clip.mp4']?.subarray(0, 2 * 1024 * 1024) ?? Buffer.alloc(0))).toBe(true);
+  });
+
+  it('probes again when the upstream changed since the reused probe', async () => {
+    const path = join(fixtures.root, 'changing.bin');
+    writeFileSync(path, patterned(1_000, 0));
+    const front = await start(createUpstreamApp({ upstream: `${origin.url}/media/changing.bin`, reuseMs: 60_000 }));
+    const first = await get(`${front.url}/listen`, { range: 'bytes=0-9' });
+    expect(first.body.equals(patterned(10, 0))).toBe(true);
+
+    writeFileSync(path, patterned(2_000, 1));
+    utimesSync(path, new Date(), new Date(Date.now() + 60_000));
+    const second = await get(`${front.url}/listen`, { range: 'bytes=0-9' });
+    expect(second.status).toBe(206);
+    expect(second.headers['content-range']).toBe('bytes 0-9/2000');
+    expect(second.body.equals(patterned(10, 1))).toBe(true);
+  });
+
+  it('an upstream without the object is a 404; an unreachable one a 502', async () => {
+    const missing = await start(createUpstreamApp({ upstream: `${origin.url}/media/none.bin` }));
+    expect((await get(`${missing.url}/listen`)).status).toBe(404);
+    const gone = await listen((_req, res) => res.end());
+    await gone.close();
+    const unreachable = await start(createUpstreamApp({ upstream: `${gone.url}/x.bin` }));
+    expect((await get(`${unreachable.url}/listen`)).status).toBe(502);
+  });
+});
