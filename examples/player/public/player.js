@@ -275,7 +275,11 @@ function tableRow(row, totals) {
   tr.dataset.id = String(row.id);
   if (row.aborted) tr.className = 'aborted';
   const sent = row.aborted ? `${bytes(row.bytesWritten)} of ${bytes(row.bytesExpected)}` : bytes(row.bytesWritten);
-  const note = [capped ? 'capped' : '', row.aborted ? 'cancelled' : ''].filter(Boolean).join(', ');
+  const note = [
+    capped ? 'capped' : '',
+    row.status === 304 ? 'still valid: the browser uses its cached copy' : '',
+    row.aborted ? 'cancelled' : '',
+  ].filter(Boolean).join(', ');
   const cells = [
     [String(totals.count), 'n'],
     [row.range ?? `(none) ${row.method}`, 'range'],
