@@ -131,7 +131,7 @@ async function ffmpegProblem(ffmpeg: string): Promise<string | undefined> {
     await run(ffmpeg, ['-hide_banner', '-version']);
     return undefined;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${ffmpeg} not found on PATH` : `${ffmpeg} does not run`;
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${ffmpeg} not found` : `${ffmpeg} does not run`;
   }
 }
 

@@ -26,6 +26,10 @@ export default async function setup(project: TestProject): Promise<() => void> {
   await writeToneWav(join(mediaDir, SHORT_WAV), { seconds: 40 });
 
   const support = await probeCodecs();
+  // E2E_VIDEO=webm or wav exercises a fallback on a machine that could play the MP4.
+  const forced = process.env['E2E_VIDEO'];
+  if (forced === 'webm') support.h264 = `(E2E_VIDEO=webm)`;
+  if (forced === 'wav') support.h264 = support.webm = `(E2E_VIDEO=wav)`;
   let video: E2eContext['video'];
   if (report.created.includes(SAMPLE_FILES.mp4) && support.h264 === 'probably') {
     video = { file: SAMPLE_FILES.mp4, format: 'MP4 (H.264 + AAC), moov box at the end', reason: `canPlayType('${H264_AAC}') = probably` };

@@ -43,7 +43,8 @@ export async function startPlayer(media: Omit<PartialContentOptions, 'onResponse
   const app = createPlayerApp({ mediaDir: e2eContext().mediaDir, media, onResponse: (event) => events.push(event) });
   const running = await listenPlayer(app, 0, '127.0.0.1');
   let mediaRequests = 0;
-  running.server.on('request', (req: IncomingMessage) => {
+  // Ahead of Express, which rewrites req.url under a mount point.
+  running.server.prependListener('request', (req: IncomingMessage) => {
     if (req.url?.startsWith('/media/') === true) mediaRequests++;
   });
   const mediaResponses = (): number => events.filter((event) => event.url.startsWith('/media/')).length;
