@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // The HTTP suites run twice, once per Express major, chosen by EXPRESS_MAJOR in test/helpers/server.ts.
-const httpSuites = ['test/http/**/*.test.ts', 'test/security/**/*.test.ts', 'test/faults/**/*.test.ts'];
+const httpSuites = ['test/http/**/*.test.ts', 'test/security/**/*.test.ts', 'test/faults/**/*.test.ts', 'test/edge/**/*.test.ts'];
 
 export default defineConfig({
   test: {

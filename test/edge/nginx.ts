@@ -34,14 +34,38 @@ export interface RunningNginx {
  * there is to stop) with a generated config in a temp folder: logs, pid file, temp paths and cache
  * live there. `httpBlock` is placed inside `http {}`; `{{PORT}}` and `{{DIR}}` in it are replaced.
  */
-export async function startNginx(httpBlock: string): Promise<RunningNginx> {
+export function startNginx(httpBlock: string): Promise<RunningNginx> {
+  return startNginxConfig(`daemon off;
+master_process off;
+pid {{DIR}}/nginx.pid;
+error_log {{DIR}}/error.log info;
+events { worker_connections 256; }
+http {
+  access_log {{DIR}}/access.log;
+  client_body_temp_path {{DIR}}/client_body;
+  proxy_temp_path {{DIR}}/proxy_temp;
+  fastcgi_temp_path {{DIR}}/fastcgi_temp;
+  uwsgi_temp_path {{DIR}}/uwsgi_temp;
+  scgi_temp_path {{DIR}}/scgi_temp;
+${httpBlock}
+}
+`);
+}
+
+/**
+ * Starts nginx with a complete config whose relative paths live in a fresh temp prefix folder
+ * (`-p`); `{{PORT}}` and `{{DIR}}` are replaced. It must write its pid file to `nginx.pid` and its
+ * error log to `error.log` there. `daemon off` and `master_process off` are added on the command
+ * line unless the config sets them.
+ */
+export async function startNginxConfig(config: string): Promise<RunningNginx> {
   let lastError: unknown;
   // The free port is found by binding and releasing it, so another process may take it meanwhile.
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'partial-content-nginx-'));
     const port = await freePort();
     try {
-      return await launch(dir, port, httpBlock);
+      return await launch(dir, port, config.replaceAll('{{PORT}}', String(port)).replaceAll('{{DIR}}', dir));
     } catch (error) {
       lastError = error;
       rmSync(dir, { recursive: true, force: true });
@@ -50,26 +74,16 @@ export async function startNginx(httpBlock: string): Promise<RunningNginx> {
   throw lastError;
 }
 
-async function launch(dir: string, port: number, httpBlock: string): Promise<RunningNginx> {
+async function launch(dir: string, port: number, config: string): Promise<RunningNginx> {
   const errorLog = join(dir, 'error.log');
-  const config = `daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${errorLog} info;
-events { worker_connections 256; }
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy_temp;
-  fastcgi_temp_path ${dir}/fastcgi_temp;
-  uwsgi_temp_path ${dir}/uwsgi_temp;
-  scgi_temp_path ${dir}/scgi_temp;
-${httpBlock.replaceAll('{{PORT}}', String(port)).replaceAll('{{DIR}}', dir)}
-}
-`;
+  const globals: string[] = [];
+  if (!/^\s*daemon\s/m.test(config)) globals.push('daemon off;');
+  if (!/^\s*master_process\s/m.test(config)) globals.push('master_process off;');
   const configPath = join(dir, 'nginx.conf');
   writeFileSync(configPath, config);
-  const child = spawn(NGINX, ['-p', `${dir}/`, '-c', configPath, '-e', errorLog], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = ['-p', `${dir}/`, '-c', configPath, '-e', errorLog];
+  if (globals.length > 0) args.push('-g', globals.join(' '));
+  const child = spawn(NGINX, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
