@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { HttpError, toHttpError } from './errors.js';
 import { contentTypeFor } from './http/content-type.js';
 import { decide, type Decision, type DecisionPolicy } from './http/decide.js';
@@ -173,19 +173,38 @@ async function sendMultipart(
   }
 }
 
-/** Pipes exactly `expected` bytes with backpressure; a short source destroys the response. */
+/**
+ * Writes exactly `expected` bytes of `stream` with backpressure; anything else throws, and the caller
+ * cuts the connection. A short source (a file truncated while streaming) must not be padded; bytes
+ * beyond `expected` never reach the socket (a keep-alive client would read them as the next
+ * response); a chunk that is not bytes must not crash the process from inside a 'data' handler.
+ * A plain loop rather than `pipeline(…, { end: false })`, which on Node 20 leaves six listeners on
+ * `res` per call — per multipart part. The stream is destroyed when the client goes away, even
+ * while it waits for data.
+ */
 async function pump(stream: Readable, res: ServerResponse, expected: number, record: ResponseRecord): Promise<void> {
   let received = 0;
-  stream.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    record.wrote(chunk.length);
-  });
+  const release = (): void => {
+    stream.destroy();
+  };
+  res.once('close', release);
   try {
-    await pipeline(stream, res, { end: false });
+    for await (const data of stream as AsyncIterable<unknown>) {
+      if (res.destroyed) return;
+      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+      if (!(chunk instanceof Uint8Array)) throw new TypeError(`Source stream sent ${typeof chunk} chunks, not bytes`);
+      received += chunk.byteLength;
+      if (received > expected) throw new Error(`Source sent more than the ${expected} bytes asked for`);
+      record.wrote(chunk.byteLength);
+      if (!res.write(chunk)) await drained(res);
+    }
   } catch (error) {
-    if (isPrematureClose(error) && res.destroyed) return; // the client went away
+    if (res.destroyed) return; // the client went away; its close destroyed the stream
     throw error;
+  } finally {
+    res.off('close', release);
   }
+  if (res.destroyed) return;
   // A file truncated while streaming ends early; padding or hanging would both lie to the client.
   if (received !== expected) throw new Error(`Source ended after ${received} of ${expected} bytes`);
 }
@@ -261,10 +280,6 @@ function headerValue(res: ServerResponse, name: string): string | undefined {
   const value = res.getHeader(name);
   if (value === undefined) return undefined;
   return Array.isArray(value) ? value.join(', ') : String(value);
-}
-
-function isPrematureClose(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 async function closeQuietly(source: Source): Promise<void> {
