@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moovAtEnd, topLevelBoxes } from './mp4-boxes.js';
 import { writeToneWav } from './tone.js';
@@ -28,6 +28,8 @@ export interface SampleOptions {
   readonly ffmpeg?: string | false;
   /** Progress messages. @default no output */
   readonly log?: (message: string) => void;
+  /** Stops a running ffmpeg (its partial output is removed). */
+  readonly signal?: AbortSignal;
 }
 
 export interface SampleReport {
@@ -54,6 +56,12 @@ export async function ensureSamples(mediaDir: string, options: SampleOptions = {
   const videoSeconds = options.videoSeconds ?? 120;
   const report: SampleReport = { created: [], existing: [], skipped: [] };
   await mkdir(mediaDir, { recursive: true });
+  // Leftovers of an interrupted run (hidden, so never listed or served) end in `.<pid>.partial`;
+  // those of a process still running are its work in progress.
+  for (const name of await readdir(mediaDir)) {
+    const pid = /^\..+\.(\d+)\.partial$/.exec(name)?.[1];
+    if (pid !== undefined && !isRunning(Number(pid))) await rm(join(mediaDir, name), { force: true });
+  }
 
   const wav = join(mediaDir, SAMPLE_FILES.wav);
   if (await exists(wav)) {
@@ -84,7 +92,8 @@ export async function ensureSamples(mediaDir: string, options: SampleOptions = {
     const file = SAMPLE_FILES[kind];
     const started = performance.now();
     try {
-      await encode(ffmpeg, kind, mediaDir, wav, videoSeconds);
+      if (options.signal?.aborted === true) break;
+      await encode(ffmpeg, kind, mediaDir, wav, videoSeconds, options.signal);
       report.created.push(file);
       let note = '';
       if (kind === 'mp4') {
@@ -101,7 +110,14 @@ export async function ensureSamples(mediaDir: string, options: SampleOptions = {
   return report;
 }
 
-function encode(ffmpeg: string, kind: FfmpegSample, mediaDir: string, wav: string, videoSeconds: number): Promise<void> {
+function encode(
+  ffmpeg: string,
+  kind: FfmpegSample,
+  mediaDir: string,
+  wav: string,
+  videoSeconds: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   // testsrc draws colour bars and a big seconds counter, so a seek is visible on screen.
   const picture = ['-f', 'lavfi', '-i', `testsrc=size=480x270:rate=15:duration=${videoSeconds}`];
   const video = ['-map', '0:v', '-map', '1:a', '-t', String(videoSeconds), '-g', '30', '-b:v', '500k'];
@@ -116,7 +132,7 @@ function encode(ffmpeg: string, kind: FfmpegSample, mediaDir: string, wav: strin
   const target = join(mediaDir, SAMPLE_FILES[kind]);
   // A dotfile while it is being written: the player neither lists nor serves it.
   const temporary = join(mediaDir, `.${SAMPLE_FILES[kind]}.${process.pid}.partial`);
-  return run(ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args[kind], temporary]).then(
+  return run(ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args[kind], temporary], signal).then(
     () => rename(temporary, target),
     async (error: unknown) => {
       await rm(temporary, { force: true });
@@ -135,13 +151,23 @@ async function ffmpegProblem(ffmpeg: string): Promise<string | undefined> {
   }
 }
 
-function run(command: string, args: readonly string[]): Promise<void> {
+function run(command: string, args: readonly string[], signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: FFMPEG_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
+    const options = { timeout: FFMPEG_TIMEOUT_MS, killSignal: 'SIGKILL' as const, maxBuffer: 1024 * 1024, ...(signal && { signal }) };
+    execFile(command, args, options, (error, _stdout, stderr) => {
       if (error === null) resolve();
       else reject(Object.assign(new Error(`${command} failed: ${stderr.trim() || error.message}`), { code: error.code, cause: error }));
     });
   });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: an existence check, nothing is sent
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
