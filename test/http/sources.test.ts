@@ -405,15 +405,15 @@ function misbehavingUpstream(data: Buffer, seen: SeenRequest[], slowClosed: { ea
       case '/second-part-fails':
         return void (start === 0 ? partial().end(slice) : res.writeHead(500).end());
       case '/slow': {
+        // One chunk, then a stall: only an abort passed upstream closes this response before the
+        // 10 s safety timer does.
         partial('"v1"', undefined, { 'content-length': end - start + 1 });
-        res.on('close', () => (slowClosed.early = !res.writableFinished));
-        let sent = 0;
-        // Bounded: at most 160 chunks of 64 KiB, one every 10 ms, unless the peer goes away first.
-        const timer = setInterval(() => {
-          if (res.destroyed || sent >= 160) return void clearInterval(timer);
-          res.write(patterned(64 * 1024, sent++));
-        }, 10);
-        res.on('close', () => clearInterval(timer));
+        res.write(slice.subarray(0, 64 * 1024));
+        const timer = setTimeout(() => res.destroy(), 10_000);
+        res.on('close', () => {
+          clearTimeout(timer);
+          slowClosed.early = !res.writableFinished;
+        });
         return;
       }
       default:
@@ -625,8 +625,8 @@ describe('source failures', () => {
       const url = `/fail/upstream/slow?n=${requestCounter++}`;
       slowClosed.early = undefined;
       expect(await abortAfterFirstBytes(`${front.url}${url}`, { range: 'bytes=0-' })).toBe(206);
-      // The upstream sees its response closed before it finished sending (160 chunks take 1.6 s).
-      await expect.poll(() => slowClosed.early, { timeout: 1_000, interval: 20 }).toBe(true);
+      // The upstream sees its response closed long before its own 10 s timer would close it.
+      await expect.poll(() => slowClosed.early, { timeout: 2_000, interval: 20 }).toBe(true);
       const event = await eventFor(failEvents, url);
       expect(event).toMatchObject({ status: 206, aborted: true, error: undefined, bytesExpected: SLOW_SIZE });
     });
@@ -686,6 +686,31 @@ describe('onResponse figures', () => {
   });
 
   // Aborted and failed responses: see 'client aborts' and 'after the headers' above.
+
+  it('a hook that throws breaks nothing: the response completes and the hook ran once', async () => {
+    let calls = 0;
+    const server = createApp();
+    server.use((req, res, next) => {
+      const onResponse = (): void => {
+        calls++;
+        throw new Error('metrics backend down');
+      };
+      sendRange(req, res, bytesOf('data.bin'), { onResponse }).catch(next);
+    });
+    withSentinels(server);
+    const running = await listen(server);
+    try {
+      const first = await get(`${running.url}/`, { range: 'bytes=10-19' });
+      const second = await get(`${running.url}/`);
+      expect(first.status).toBe(206);
+      expect(first.body.equals(bytesOf('data.bin').subarray(10, 20))).toBe(true);
+      expect(second.status).toBe(200);
+      expect(second.body.equals(bytesOf('data.bin'))).toBe(true);
+      await expect.poll(() => calls, { timeout: 1_000 }).toBe(2);
+    } finally {
+      await running.close();
+    }
+  });
 
   it('a source that cannot be opened is no response: no event, the route answers via next(err)', async () => {
     const url = `/s/4/nosuch.bin?n=${requestCounter++}`;
