@@ -380,10 +380,13 @@ function misbehavingUpstream(data: Buffer, seen: SeenRequest[], slowClosed: { ea
     if (path === '/gzip' && req.method === 'HEAD') {
       return void res.writeHead(200, { 'content-length': String(size), 'content-encoding': 'gzip' }).end();
     }
-    if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': String(size), etag: '"v1"' }).end();
+    const validators = path === '/weak' ? { etag: 'W/"v1"', 'last-modified': 'Wed, 01 May 2024 12:00:00 GMT' } : { etag: '"v1"' };
+    if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': String(size), ...validators }).end();
     switch (path) {
       case '/ok':
         return void partial().end(slice);
+      case '/weak':
+        return void partial(validators.etag, undefined, validators).end(slice);
       case '/range-500':
         return void res.writeHead(500).end('nope');
       case '/200':
@@ -560,6 +563,24 @@ describe('source failures', () => {
         expect(headers['accept-encoding']).toBe('identity');
         expect(headers.authorization).toBe('Bearer t0ken');
       }
+    });
+
+    it('with only a weak ETag, asks with If-Unmodified-Since (If-Match would never match)', async () => {
+      seen.length = 0;
+      const res = await get(`${front.url}/fail/upstream/weak`, { range: 'bytes=100-199' });
+      expect(res.status).toBe(206);
+      expect(res.headers.etag).toBe('W/"v1"');
+      expect(res.body.equals(patterned(SLOW_SIZE).subarray(100, 200))).toBe(true);
+      expect(seen.map(({ method, headers }) => [method, headers['if-match'], headers['if-unmodified-since']])).toEqual([
+        ['HEAD', undefined, undefined],
+        ['GET', undefined, 'Wed, 01 May 2024 12:00:00 GMT'],
+      ]);
+    });
+
+    it('accepts a 200 when the range asked for is the whole representation', async () => {
+      const res = await get(`${front.url}/fail/upstream/200`);
+      expect(res.status).toBe(200);
+      expect(res.body.equals(patterned(SLOW_SIZE))).toBe(true);
     });
 
     it('probes with GET bytes=0-0 when HEAD is not allowed', async () => {
