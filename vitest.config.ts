@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // The HTTP suites run twice, once per Express major, chosen by EXPRESS_MAJOR in test/helpers/server.ts.
-const httpSuites = ['test/http/**/*.test.ts', 'test/security/**/*.test.ts', 'test/faults/**/*.test.ts', 'test/edge/**/*.test.ts'];
+// test/faults/slow/ runs on its own: npm run test:faults (vitest.faults.config.ts).
+const httpSuites = ['test/http/**/*.test.ts', 'test/security/**/*.test.ts', 'test/faults/*.test.ts', 'test/edge/**/*.test.ts'];
 
 export default defineConfig({
   test: {
