@@ -135,10 +135,12 @@ export interface SendRangeOptions {
    */
   setHeaders?: SetHeadersFunction;
   /**
-   * The most bytes sent for an open-ended range `bytes=N-` from a capped client. The answer is a 206
-   * for `N-(N+maxChunkSize-1)`, and the media element asks again for the rest. Closed ranges
-   * (`bytes=0-1`) and suffixes (`bytes=-500`) are never capped — unlike @fastify/send's
-   * `maxContentRangeChunkSize`, which trims every range. `Infinity` switches the cap off.
+   * The most bytes sent for a range running to the end — `bytes=N-`, or `bytes=N-M` with M at or past
+   * the last byte (the form Chromium's cache turns a media element's `bytes=N-` into) — from a capped
+   * client. The answer is a 206 for `N-(N+maxChunkSize-1)`, and the media element asks again for the
+   * rest. Ranges ending earlier (Safari's `bytes=0-1` probe) and suffixes (`bytes=-500`) are never
+   * capped — unlike @fastify/send's `maxContentRangeChunkSize`, which trims every range. `Infinity`
+   * switches the cap off.
    * @default 2097152 (2 MiB)
    */
   maxChunkSize?: number;

@@ -98,7 +98,7 @@ export function decide(request: DecisionRequest, representation: Representation,
       break;
   }
   // A shared cache must not hand a media element's capped answer to a download client.
-  if (plan.openEnded && policy.capVariesByFetchDest) headers['Vary'] = 'Sec-Fetch-Dest';
+  if (plan.reachesEnd && policy.capVariesByFetchDest) headers['Vary'] = 'Sec-Fetch-Dest';
 
   const [first] = plan.ranges;
   if (plan.ranges.length === 1 && first !== undefined) {

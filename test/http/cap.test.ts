@@ -80,6 +80,20 @@ describe('the open-ended cap for media elements (default 2 MiB)', () => {
     expect(res.headers['vary']).toBe('Sec-Fetch-Dest');
   });
 
+  it('caps bytes=N-(size-1) with If-Range: the form Chromium’s cache rewrites bytes=N- into', async () => {
+    const { headers } = await get(url, { Range: 'bytes=0-0' });
+    const start = 3 * MiB;
+    const res = await get(url, { ...media, Range: `bytes=${start}-${SIZE - 1}`, 'If-Range': String(headers['etag']) });
+    expect(res.status).toBe(206);
+    expect(res.headers['content-range']).toBe(`bytes ${start}-${start + 2 * MiB - 1}/${SIZE}`);
+    expect(res.body.equals(clip().subarray(start, start + 2 * MiB))).toBe(true);
+    expect(res.headers['vary']).toBe('Sec-Fetch-Dest');
+    // A download client asking for the same closed range gets all of it.
+    const download = await get(url, { Range: `bytes=${start}-${SIZE - 1}` });
+    expect(download.headers['content-range']).toBe(`bytes ${start}-${SIZE - 1}/${SIZE}`);
+    expect(download.body.equals(clip().subarray(start))).toBe(true);
+  });
+
   it('works together with a matching If-Range', async () => {
     const { headers } = await get(url, { Range: 'bytes=0-0' });
     const res = await get(url, { ...media, Range: 'bytes=100-', 'If-Range': String(headers['etag']) });

@@ -25,7 +25,7 @@ export interface OracleRange {
 export type OraclePlan =
   | { readonly kind: 'ignore' }
   | { readonly kind: 'unsatisfiable' }
-  | { readonly kind: 'ranges'; readonly ranges: readonly OracleRange[]; readonly openEnded: boolean; readonly capped: boolean };
+  | { readonly kind: 'ranges'; readonly ranges: readonly OracleRange[]; readonly reachesEnd: boolean; readonly capped: boolean };
 
 export interface OracleOptions {
   readonly maxRanges: number;
@@ -103,19 +103,22 @@ export function oraclePlan(size: number, header: string | undefined, options: Or
   }
 
   const only = specs.length === 1 ? specs[0] : undefined;
-  const openEnded = only !== undefined && 'first' in only && only.last === undefined;
+  // POLICY: the cap's form is one spec running to the end, `N-` or `N-M` with M ≥ size - 1 (the form
+  // Chromium's cache rewrites a media element's `N-` into); never a suffix.
+  const reachesEnd =
+    only !== undefined && 'first' in only && (only.last === undefined || only.last >= BigInt(size) - 1n);
   let ranges = merged.map((r) => ({ start: Number(r.start), end: Number(r.end) }));
   let capped = false;
   const firstRange = ranges[0];
-  // §15.3.7 lets a server send less than asked: POLICY caps an open-ended request at maxChunkSize.
-  if (openEnded && options.capOpenEnded && firstRange !== undefined && options.maxChunkSize !== Infinity) {
+  // §15.3.7 lets a server send less than asked: POLICY caps such a request at maxChunkSize.
+  if (reachesEnd && options.capOpenEnded && firstRange !== undefined && options.maxChunkSize !== Infinity) {
     const cappedEnd = firstRange.start + options.maxChunkSize - 1;
     if (cappedEnd < firstRange.end) {
       ranges = [{ start: firstRange.start, end: cappedEnd }];
       capped = true;
     }
   }
-  return { kind: 'ranges', ranges, openEnded, capped };
+  return { kind: 'ranges', ranges, reachesEnd, capped };
 }
 
 /**

@@ -13,7 +13,7 @@ const options = fc.record<OracleOptions>({
 /** The library's plan in the oracle's vocabulary (the reason for an ignored header is dropped). */
 function comparable(plan: RangePlan): OraclePlan {
   if (plan.kind !== 'ranges') return { kind: plan.kind };
-  return { kind: 'ranges', ranges: plan.ranges.map(({ start, end }) => ({ start, end })), openEnded: plan.openEnded, capped: plan.capped };
+  return { kind: 'ranges', ranges: plan.ranges.map(({ start, end }) => ({ start, end })), reachesEnd: plan.reachesEnd, capped: plan.capped };
 }
 
 const input = representationSize.chain((size) => fc.tuple(fc.constant(size), rangeHeader(size), options));

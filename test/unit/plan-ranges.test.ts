@@ -19,7 +19,7 @@ describe('planRanges: the shared range table', () => {
   });
 });
 
-describe('planRanges: the open-ended cap', () => {
+describe('planRanges: the cap on ranges reaching the end', () => {
   const capped: RangePlanOptions = { maxChunkSize: 1000, capOpenEnded: true, maxRanges: 100 };
 
   it.each([
@@ -29,27 +29,36 @@ describe('planRanges: the open-ended cap', () => {
     { header: 'bytes=9500-', expected: { start: 9500, end: 9999 }, cut: false }, // EOF before the cap
     { header: 'bytes=9999-', expected: { start: 9999, end: 9999 }, cut: false }, // N = size - 1
   ])('$header → $expected.start-$expected.end', ({ header, expected, cut }) => {
-    expect(planRanges(10_000, header, capped)).toEqual({ kind: 'ranges', ranges: [expected], openEnded: true, capped: cut });
+    expect(planRanges(10_000, header, capped)).toEqual({ kind: 'ranges', ranges: [expected], reachesEnd: true, capped: cut });
   });
 
-  it('bytes=0- and bytes=0-9999 plan differently: only the open-ended form is capped', () => {
-    expect(planRanges(10_000, 'bytes=0-9999', capped)).toEqual({
-      kind: 'ranges', ranges: [{ start: 0, end: 9999 }], openEnded: false, capped: false,
+  it('bytes=0- and bytes=0-9998 plan differently: only a range reaching the end is capped', () => {
+    expect(planRanges(10_000, 'bytes=0-9998', capped)).toEqual({
+      kind: 'ranges', ranges: [{ start: 0, end: 9998 }], reachesEnd: false, capped: false,
     });
     expect(planRanges(10_000, 'bytes=0-', capped)).toMatchObject({ ranges: [{ start: 0, end: 999 }], capped: true });
   });
+
+  it.each(['bytes=5000-9999', 'bytes=5000-20000'])(
+    'caps %s too: Chromium’s cache rewrites a media element’s bytes=N- into N-(size-1)',
+    (header) => {
+      expect(planRanges(10_000, header, capped)).toEqual({
+        kind: 'ranges', ranges: [{ start: 5000, end: 5999 }], reachesEnd: true, capped: true,
+      });
+    },
+  );
 
   it('never caps suffixes, bounded ranges or several specs', () => {
     expect(planRanges(10_000, 'bytes=-5000', capped)).toMatchObject({ ranges: [{ start: 5000, end: 9999 }], capped: false });
     expect(planRanges(10_000, 'bytes=0-1', capped)).toMatchObject({ ranges: [{ start: 0, end: 1 }], capped: false });
     expect(planRanges(10_000, 'bytes=0-9,5000-', capped)).toMatchObject({
-      ranges: [{ start: 0, end: 9 }, { start: 5000, end: 9999 }], openEnded: false,
+      ranges: [{ start: 0, end: 9 }, { start: 5000, end: 9999 }], reachesEnd: false,
     });
   });
 
-  it('marks an open-ended request as such even when this client is not capped', () => {
+  it('marks a range reaching the end as such even when this client is not capped', () => {
     expect(planRanges(10_000, 'bytes=0-', { ...capped, capOpenEnded: false })).toEqual({
-      kind: 'ranges', ranges: [{ start: 0, end: 9999 }], openEnded: true, capped: false,
+      kind: 'ranges', ranges: [{ start: 0, end: 9999 }], reachesEnd: true, capped: false,
     });
   });
 
