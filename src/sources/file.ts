@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { fileEntityTag } from '../http/validators.js';
 import type { ByteRange, Source } from '../types.js';
 
@@ -67,7 +67,27 @@ class HandleSource implements FileSource {
     const length = end - start + 1;
     const highWaterMark = Math.max(MIN_HIGH_WATER_MARK, Math.min(MAX_HIGH_WATER_MARK, length));
     // The handle outlives each stream: multipart bodies open several ranges of it.
-    return this.handle.createReadStream({ start, end, autoClose: false, highWaterMark });
+    const chunks = this.handle.createReadStream({ start, end, autoClose: false, highWaterMark });
+    return Readable.from(this.unchangedOrFail(chunks), { objectMode: false, highWaterMark });
+  }
+
+  /**
+   * Passes the chunks on, holding the last one back until a fresh fstat shows the file unchanged. A
+   * file rewritten in place while it streams would otherwise mix old and new bytes under the old
+   * ETag; failing before the last chunk turns that into a visibly cut response, never a complete-looking
+   * splice. (A rename or delete is harmless: the handle keeps reading the original inode.)
+   */
+  private async *unchangedOrFail(chunks: Readable): AsyncGenerator<Buffer> {
+    let held: Buffer | undefined;
+    for await (const chunk of chunks as AsyncIterable<Buffer>) {
+      if (held !== undefined) yield held;
+      held = chunk;
+    }
+    const now = await this.handle.stat();
+    if (now.size !== this.stats.size || now.mtimeMs !== this.stats.mtimeMs) {
+      throw Object.assign(new Error(`File changed while streaming: ${this.name}`), { code: 'ECHANGED' });
+    }
+    if (held !== undefined) yield held;
   }
 
   async read({ start, end }: ByteRange): Promise<Uint8Array> {
