@@ -68,26 +68,33 @@ class HandleSource implements FileSource {
     const highWaterMark = Math.max(MIN_HIGH_WATER_MARK, Math.min(MAX_HIGH_WATER_MARK, length));
     // The handle outlives each stream: multipart bodies open several ranges of it.
     const chunks = this.handle.createReadStream({ start, end, autoClose: false, highWaterMark });
-    return Readable.from(this.unchangedOrFail(chunks), { objectMode: false, highWaterMark });
+    // highWaterMark 0: the wrapper pulls on demand and buffers nothing of its own, so a stalled client
+    // holds one chunk queued on its socket and the one the file stream read ahead, not four.
+    return Readable.from(this.unchangedOrFail(chunks, length), { objectMode: false, highWaterMark: 0 });
   }
 
   /**
-   * Passes the chunks on, holding the last one back until a fresh fstat shows the file unchanged. A
-   * file rewritten in place while it streams would otherwise mix old and new bytes under the old
-   * ETag; failing before the last chunk turns that into a visibly cut response, never a complete-looking
-   * splice. (A rename or delete is harmless: the handle keeps reading the original inode.)
+   * Passes the chunks on, and before the last one (known from the range's length, so nothing is held
+   * back) checks with a fresh fstat that the file is unchanged. A file rewritten in place while it
+   * streams would otherwise mix old and new bytes under the old ETag; failing before the last chunk
+   * turns that into a visibly cut response, never a complete-looking splice. (A rename or delete is
+   * harmless: the handle keeps reading the original inode.)
    */
-  private async *unchangedOrFail(chunks: Readable): AsyncGenerator<Buffer> {
-    let held: Buffer | undefined;
+  private async *unchangedOrFail(chunks: Readable, length: number): AsyncGenerator<Buffer> {
+    let remaining = length;
     for await (const chunk of chunks as AsyncIterable<Buffer>) {
-      if (held !== undefined) yield held;
-      held = chunk;
+      remaining -= chunk.length;
+      if (remaining <= 0) await this.unchanged();
+      yield chunk;
     }
+    if (remaining > 0) await this.unchanged();
+  }
+
+  private async unchanged(): Promise<void> {
     const now = await this.handle.stat();
     if (now.size !== this.stats.size || now.mtimeMs !== this.stats.mtimeMs) {
       throw Object.assign(new Error(`File changed while streaming: ${this.name}`), { code: 'ECHANGED' });
     }
-    if (held !== undefined) yield held;
   }
 
   async read({ start, end }: ByteRange): Promise<Uint8Array> {
