@@ -13,7 +13,7 @@ import { startChild, type Child } from '../child/spawn.js';
  *
  * The bound: a stalled response holds the chunk queued on its socket and the chunk read ahead, each
  * up to 256 KiB (`MAX_HIGH_WATER_MARK` in src/sources/file.ts), plus socket, HTTP and heap state:
- * measured 660–780 KiB per reader; the bound is 1 MiB per reader, 500 MiB for 500. Without
+ * measured 660–820 KiB per reader; the bound is 1 MiB per reader, 500 MiB for 500. Without
  * backpressure each response would pull the whole gigabyte at disk speed.
  */
 
