@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
+import type { Decision } from './http/decide.js';
+import type { ResolvedSendOptions } from './options.js';
+import type { ByteRange, ResponseEvent, Source } from './types.js';
+
+/** Tracks one response and fires `onResponse` exactly once when it is over. */
+export class ResponseRecord {
+  private status = 0;
+  private ranges: readonly ByteRange[] = [];
+  private expected = 0;
+  private written = 0;
+  private error: Error | undefined;
+  private reported = false;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly source: Source,
+    private readonly options: ResolvedSendOptions,
+    private readonly startedAt: number,
+  ) {
+    // Settles on finish or on an early close; never rejects.
+    this.done = finished(res).then(
+      () => this.report(),
+      () => this.report(),
+    );
+  }
+
+  decided(decision: Decision): void {
+    this.status = decision.status;
+    this.ranges = decision.ranges;
+    const length = decision.headers['Content-Length'];
+    this.expected = length === undefined || this.req.method === 'HEAD' ? 0 : Number(length);
+  }
+
+  wrote(bytes: number): void {
+    this.written += bytes;
+  }
+
+  /** The body failed after the headers went out: the only honest signal left is a cut connection. */
+  fail(error: unknown): void {
+    this.error = error instanceof Error ? error : new Error(String(error));
+    this.res.destroy(this.error);
+  }
+
+  /** Nothing was sent; the caller turns the error into a status, so this response is not ours. */
+  discard(): void {
+    this.reported = true;
+  }
+
+  settled(): Promise<void> {
+    return this.done;
+  }
+
+  private report(): void {
+    if (this.reported) return;
+    this.reported = true;
+    const onResponse = this.options.onResponse;
+    if (onResponse === undefined) return;
+    const event: ResponseEvent = {
+      method: this.req.method ?? 'GET',
+      url: (this.req as IncomingMessage & { originalUrl?: string }).originalUrl ?? this.req.url ?? '',
+      source: this.source.name,
+      status: this.status,
+      size: this.source.size,
+      ranges: this.ranges,
+      rangeHeader: this.req.headers.range,
+      bytesWritten: this.written,
+      bytesExpected: this.expected,
+      aborted: !this.res.writableFinished && this.error === undefined,
+      error: this.error,
+      durationMs: performance.now() - this.startedAt,
+    };
+    try {
+      onResponse(event);
+    } catch {
+      // A metrics hook must never break serving.
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Decision } from './http/decide.js';
+import type { Segment } from './http/multipart.js';
+import type { ResponseRecord } from './response-record.js';
+import type { ByteRange, Source } from './types.js';
+
+// The byte-writing half of sendRange: status line, headers and body for a decision already made.
+
+/** Ranges up to this size are read into memory and sent with the headers in one write. */
+const SMALL_RANGE = 64 * 1024;
+
+/**
+ * Sends one range: small ones read into memory and ended in one write with the headers, larger ones
+ * streamed. The source is read or opened before the headers go out, so its failure is still a status.
+ */
+export async function sendSingle(
+  res: ServerResponse,
+  source: Source,
+  decision: Decision,
+  range: ByteRange,
+  record: ResponseRecord,
+): Promise<void> {
+  const length = range.end - range.start + 1;
+  if (source.read !== undefined && length <= SMALL_RANGE) {
+    const bytes = await source.read(range);
+    if (bytes.byteLength !== length) throw new Error(`Source read ${bytes.byteLength} bytes, expected ${length}`);
+    writeHead(res, decision);
+    record.wrote(length);
+    res.end(bytes);
+    return;
+  }
+  // Opening before the headers go out lets an open failure become a clean error status.
+  const stream = await source.open(range);
+  writeHead(res, decision);
+  await pump(stream, res, length, record);
+  if (!res.destroyed) res.end();
+}
+
+/** Streams a multipart body: framing bytes and ranges in order, the first range opened before the headers. */
+export async function sendMultipart(
+  res: ServerResponse,
+  source: Source,
+  decision: Decision,
+  segments: readonly Segment[],
+  record: ResponseRecord,
+): Promise<void> {
+  let next: Readable | undefined;
+  const firstRange = segments.find((segment) => segment.kind === 'range');
+  if (firstRange !== undefined) next = await source.open(firstRange.range);
+  try {
+    writeHead(res, decision);
+    for (const segment of segments) {
+      if (res.destroyed) return;
+      if (segment.kind === 'bytes') {
+        record.wrote(segment.data.length);
+        if (!res.write(segment.data)) await drained(res);
+        continue;
+      }
+      const stream = next ?? (await source.open(segment.range));
+      next = undefined;
+      await pump(stream, res, segment.range.end - segment.range.start + 1, record);
+    }
+    if (!res.destroyed) res.end();
+  } finally {
+    // Only set if the client left before the first part: release it (an upstream request, say).
+    next?.destroy();
+  }
+}
+
+/**
+ * Writes exactly `expected` bytes of `stream` with backpressure; anything else throws, and the caller
+ * cuts the connection. A short source (a file truncated while streaming) must not be padded; bytes
+ * beyond `expected` never reach the socket (a keep-alive client would read them as the next
+ * response); a chunk that is not bytes must not crash the process from inside a 'data' handler.
+ * A plain loop rather than `pipeline(…, { end: false })`, which on Node 20 leaves six listeners on
+ * `res` per call — per multipart part. The stream is destroyed when the client goes away, even
+ * while it waits for data.
+ */
+async function pump(stream: Readable, res: ServerResponse, expected: number, record: ResponseRecord): Promise<void> {
+  let received = 0;
+  const release = (): void => {
+    stream.destroy();
+  };
+  res.once('close', release);
+  try {
+    for await (const data of stream as AsyncIterable<unknown>) {
+      if (res.destroyed) return;
+      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+      if (!(chunk instanceof Uint8Array)) throw new TypeError(`Source stream sent ${typeof chunk} chunks, not bytes`);
+      received += chunk.byteLength;
+      if (received > expected) throw new Error(`Source sent more than the ${expected} bytes asked for`);
+      record.wrote(chunk.byteLength);
+      if (!res.write(chunk)) await drained(res);
+    }
+  } catch (error) {
+    if (res.destroyed) return; // the client went away; its close destroyed the stream
+    throw error;
+  } finally {
+    res.off('close', release);
+  }
+  if (res.destroyed) return;
+  // A file truncated while streaming ends early; padding or hanging would both lie to the client.
+  if (received !== expected) throw new Error(`Source ended after ${received} of ${expected} bytes`);
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Writes the status line and headers, keeping the app's `Vary` and dropping body headers from 304/412/416. */
+export function writeHead(res: ServerResponse, decision: Decision): void {
+  const headers: Record<string, string> = { ...decision.headers };
+  const vary = decision.headers['Vary'];
+  const existingVary = headerValue(res, 'vary');
+  if (vary !== undefined && existingVary !== undefined) headers['Vary'] = `${existingVary}, ${vary}`;
+  if (decision.status === 304 || decision.status === 412 || decision.status === 416) {
+    // These answers carry no representation: drop what the app set about one.
+    res.removeHeader('Content-Type');
+    if (decision.status === 304) res.removeHeader('Content-Length');
+  }
+  res.writeHead(decision.status, headers);
+}
+
+/** A response header as one string (arrays joined), or `undefined`. */
+export function headerValue(res: ServerResponse, name: string): string | undefined {
+  const value = res.getHeader(name);
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
