@@ -3,12 +3,15 @@ import type { Readable } from 'node:stream';
 import type { Decision } from './http/decide.js';
 import type { Segment } from './http/multipart.js';
 import type { ResponseRecord } from './response-record.js';
+import { directFile, type DirectFile } from './sources/file.js';
 import type { ByteRange, Source } from './types.js';
 
 // The byte-writing half of sendRange: status line, headers and body for a decision already made.
 
 /** Ranges up to this size are read into memory and sent with the headers in one write. */
 const SMALL_RANGE = 64 * 1024;
+/** A file body goes out through one buffer of this size: 500 stalled readers hold 32 MiB in all. */
+const FILE_CHUNK = 64 * 1024;
 
 /**
  * Sends one range: small ones read into memory and ended in one write with the headers, larger ones
@@ -30,11 +33,64 @@ export async function sendSingle(
     res.end(bytes);
     return;
   }
+  if (isDirectFile(source)) {
+    // Already open: no stream, no read-ahead, no garbage (bench/RESULTS.md, "file bodies").
+    writeHead(res, decision);
+    await pumpFile(source, res, range, record);
+    if (!res.destroyed) res.end();
+    return;
+  }
   // Opening before the headers go out lets an open failure become a clean error status.
   const stream = await source.open(range);
   writeHead(res, decision);
   await pump(stream, res, length, record);
   if (!res.destroyed) res.end();
+}
+
+function isDirectFile(source: Source): source is Source & DirectFile {
+  return (source as Partial<DirectFile>)[directFile] === true;
+}
+
+/**
+ * Writes `range` of a file through one reused buffer: each read waits until the socket has taken
+ * the previous chunk, so a stalled client holds one buffer and nothing is read ahead. As the file
+ * source's stream does, it checks before the last chunk that the file was not rewritten meanwhile
+ * (a splice of old and new bytes under one ETag must end as a cut response), and throws on a short
+ * file rather than padding.
+ */
+async function pumpFile(file: DirectFile, res: ServerResponse, range: ByteRange, record: ResponseRecord): Promise<void> {
+  const expected = range.end - range.start + 1;
+  const buffer = Buffer.allocUnsafe(Math.min(FILE_CHUNK, expected));
+  let flushed: (() => void) | undefined;
+  // A write's callback is not called when the socket is already gone: wake on close as well.
+  const onClose = (): void => flushed?.();
+  res.once('close', onClose);
+  try {
+    let sent = 0;
+    while (sent < expected) {
+      const bytesRead = await file.readAt(buffer, Math.min(buffer.length, expected - sent), range.start + sent);
+      if (res.destroyed) return;
+      if (bytesRead === 0) {
+        await file.assertUnchanged();
+        throw new Error(`Source ended after ${sent} of ${expected} bytes`);
+      }
+      sent += bytesRead;
+      if (sent === expected) await file.assertUnchanged();
+      if (res.destroyed) return;
+      record.wrote(bytesRead);
+      const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      await new Promise<void>((resolve) => {
+        flushed = resolve;
+        res.write(chunk, () => resolve());
+      });
+      flushed = undefined;
+    }
+  } catch (error) {
+    if (res.destroyed) return; // the client went away; nothing more to say
+    throw error;
+  } finally {
+    res.off('close', onClose);
+  }
 }
 
 /** Streams a multipart body: framing bytes and ranges in order, the first range opened before the headers. */
