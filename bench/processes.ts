@@ -69,11 +69,11 @@ function waitExit(child: ChildProcess, ms: number): Promise<void> {
 /** Starts `node <script> kind root lib` pinned to `cpu`; resolves once it prints its port. */
 export function startNodeServer(
   name: string,
-  options: { script: string; kind: string; root: string; library: string; cpu: number },
+  options: { script: string; kind: string; root: string; library: string; cpu: number; nodeFlags?: readonly string[] },
 ): Promise<RunningServer> {
   const child = spawn(
     'taskset',
-    ['-c', String(options.cpu), process.execPath, options.script, options.kind, options.root, options.library],
+    ['-c', String(options.cpu), process.execPath, ...(options.nodeFlags ?? []), options.script, options.kind, options.root, options.library],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   track(child);
@@ -230,5 +230,19 @@ export function resetPeak(pid: number): void {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
   } catch {
     // not permitted: the peak then covers the process lifetime
+  }
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU time (user + system, all threads) a process has used, in seconds. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
   }
 }

@@ -2,10 +2,13 @@ import type { Scenario, ScenarioId } from './scenarios.js';
 import type { SlowReadersResult } from './slow-readers.js';
 import type { WrkResult } from './wrk.js';
 
+/** One wrk run and the CPU time the server's processes used meanwhile. */
+export type MeasuredRun = WrkResult & { readonly cpuSeconds: number };
+
 export interface ScenarioResult {
   readonly scenario: Scenario;
   /** wrk runs per server, in repetition order. */
-  readonly runs: ReadonlyMap<string, readonly WrkResult[]>;
+  readonly runs: ReadonlyMap<string, readonly MeasuredRun[]>;
   /** Peak RSS of each server's process over the scenario (a fresh process per scenario). */
   readonly peakRss: ReadonlyMap<string, number>;
 }
@@ -35,14 +38,25 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** Median over repetitions of a/b, each repetition's pair measured minutes apart at most. */
-export function pairRatio(result: ScenarioResult, a: string, b: string): number {
+/** Server CPU time per response, in microseconds (all threads: the libuv pool works for it too). */
+export function cpuPerRequest(run: MeasuredRun): number {
+  return (run.cpuSeconds / Math.max(1, run.requests)) * 1e6;
+}
+
+/**
+ * Median over repetitions of a/b, each repetition's pair measured a few seconds apart. `measured`
+ * compares req/s; `cpu` compares CPU time per response (b's over a's), which other processes on the
+ * machine disturb far less: it is what the req/s ratio would be with each server owning its core.
+ */
+export function pairRatio(result: ScenarioResult, a: string, b: string, kind: 'measured' | 'cpu' = 'measured'): number {
   const runsA = result.runs.get(a);
   const runsB = result.runs.get(b);
   if (runsA === undefined || runsB === undefined) return Number.NaN;
   const ratios: number[] = [];
   for (let i = 0; i < Math.min(runsA.length, runsB.length); i++) {
-    ratios.push((runsA[i] as WrkResult).rps / (runsB[i] as WrkResult).rps);
+    const runA = runsA[i] as MeasuredRun;
+    const runB = runsB[i] as MeasuredRun;
+    ratios.push(kind === 'measured' ? runA.rps / runB.rps : cpuPerRequest(runB) / cpuPerRequest(runA));
   }
   return median(ratios);
 }
@@ -56,6 +70,9 @@ export interface Goal {
   readonly text: string;
   readonly value: string;
   readonly met: boolean | undefined;
+  /** The same ratio from CPU time per response (see {@link pairRatio}). */
+  readonly cpuValue?: string;
+  readonly cpuMet?: boolean | undefined;
 }
 
 export function goals(data: RunData): Goal[] {
@@ -65,7 +82,14 @@ export function goals(data: RunData): Goal[] {
     const result = byId.get(id);
     if (result === undefined) return;
     const value = pairRatio(result, a, b);
-    list.push({ text: `${label}: ${a} ≥ ${min}× ${b}`, value: ratio(value), met: Number.isFinite(value) ? value >= min : undefined });
+    const cpu = pairRatio(result, a, b, 'cpu');
+    list.push({
+      text: `${label}: ${a} ≥ ${min}× ${b}`,
+      value: ratio(value),
+      met: Number.isFinite(value) ? value >= min : undefined,
+      cpuValue: ratio(cpu),
+      cpuMet: Number.isFinite(cpu) ? cpu >= min : undefined,
+    });
   };
   atLeast('range64k', OURS, STATIC, 2, '64 KiB ranges');
   atLeast('range64k', OURS, CEILING, 0.8, '64 KiB ranges');
@@ -90,8 +114,8 @@ export function goals(data: RunData): Goal[] {
 
 function scenarioTable(result: ScenarioResult): string {
   const rows = [
-    '| server | req/s | MB/s | spread | × express.static | × nginx | × ceiling | p99 ms | peak RSS |',
-    '| --- | --: | --: | --: | --: | --: | --: | --: | --: |',
+    '| server | req/s | MB/s | spread | × express.static | × nginx | × ceiling | CPU µs/req | CPU: × express.static | CPU: × ceiling | p99 ms | peak RSS |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
   ];
   for (const [name, runs] of result.runs) {
     const rps = runs.map((r) => r.rps);
@@ -100,7 +124,9 @@ function scenarioTable(result: ScenarioResult): string {
     rows.push(
       `| ${name} | ${int(med)} | ${int(median(runs.map((r) => r.bps)) / 1e6)} | ±${Number.isFinite(spread) ? (spread / 2).toFixed(0) : '—'}% | ` +
         `${name === STATIC ? '1' : ratio(pairRatio(result, name, STATIC))} | ${name === NGINX_NAME ? '1' : ratio(pairRatio(result, name, NGINX_NAME))} | ` +
-        `${name === CEILING ? '1' : ratio(pairRatio(result, name, CEILING))} | ${median(runs.map((r) => r.p99Ms)).toFixed(1)} | ` +
+        `${name === CEILING ? '1' : ratio(pairRatio(result, name, CEILING))} | ${int(median(runs.map(cpuPerRequest)))} | ` +
+        `${name === STATIC ? '1' : ratio(pairRatio(result, name, STATIC, 'cpu'))} | ${name === CEILING ? '1' : ratio(pairRatio(result, name, CEILING, 'cpu'))} | ` +
+        `${median(runs.map((r) => r.p99Ms)).toFixed(1)} | ` +
         `${mib(result.peakRss.get(name) ?? 0)} |`,
     );
   }
@@ -116,13 +142,18 @@ export function renderMarkdown(data: RunData): string {
   if (data.failures.length > 0) out.push('**Correctness failures:**', '', ...data.failures.map((f) => `- ${f}`), '');
 
   out.push('### Goals (ratios are medians of per-repetition pairs from this run)', '');
-  out.push('| goal | value | met |', '| --- | --: | :-: |');
-  for (const goal of goals(data)) out.push(`| ${goal.text} | ${goal.value} | ${goal.met === undefined ? '—' : goal.met ? 'yes' : '**no**'} |`);
+  const yes = (met: boolean | undefined): string => (met === undefined ? '—' : met ? 'yes' : '**no**');
+  out.push('| goal | measured | met | CPU-normalised | met |', '| --- | --: | :-: | --: | :-: |');
+  for (const goal of goals(data)) {
+    out.push(`| ${goal.text} | ${goal.value} | ${yes(goal.met)} | ${goal.cpuValue ?? '—'} | ${goal.cpuValue === undefined ? '—' : yes(goal.cpuMet)} |`);
+  }
   out.push('');
 
   for (const result of data.scenarios) {
     out.push(`### ${result.scenario.title}`, '', scenarioTable(result), '');
   }
+  const ab = abTable(data);
+  if (ab !== undefined) out.push('### A/B: this tree against each --variant (ratio > 1: this tree is faster)', '', ab, '');
   if (data.slow.size > 0) {
     out.push('### 500 slow readers of a 1 GiB file', '', data.slowSettings, '');
     out.push('| server | RSS idle | peak RSS | fds before | fds during | fds after | release ms | 200s seen |');
@@ -139,6 +170,29 @@ export function renderMarkdown(data: RunData): string {
     out.push('| server | result |', '| --- | --- |', ...[...data.freshness].map(([name, r]) => `| ${name} | ${r} |`), '');
   }
   return out.join('\n');
+}
+
+/** For every `name@variant` server: this tree's `name` over it, per scenario, measured and by CPU. */
+function abTable(data: RunData): string | undefined {
+  const pairs = new Set<string>();
+  for (const result of data.scenarios) for (const name of result.runs.keys()) if (name.includes('@')) pairs.add(name);
+  for (const name of data.slow.keys()) if (name.includes('@')) pairs.add(name);
+  if (pairs.size === 0) return undefined;
+  const rows = ['| scenario | server | req/s ratio | CPU ratio |', '| --- | --- | --: | --: |'];
+  for (const result of data.scenarios) {
+    for (const variant of pairs) {
+      const base = variant.slice(0, variant.indexOf('@'));
+      if (!result.runs.has(base) || !result.runs.has(variant)) continue;
+      rows.push(`| ${result.scenario.id} | ${base} vs ${variant} | ${ratio(pairRatio(result, base, variant))} | ${ratio(pairRatio(result, base, variant, 'cpu'))} |`);
+    }
+  }
+  for (const variant of pairs) {
+    const base = variant.slice(0, variant.indexOf('@'));
+    const a = data.slow.get(base);
+    const b = data.slow.get(variant);
+    if (a !== undefined && b !== undefined) rows.push(`| slow (peak RSS) | ${base} vs ${variant} | ${mib(a.peakRss)} vs ${mib(b.peakRss)} | |`);
+  }
+  return rows.join('\n');
 }
 
 export const BEGIN = '<!-- bench:begin -->';

@@ -6,14 +6,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from './build.js';
+import { summariseProfiles } from './profile.js';
 import { createFixtures, FRESH_A, FRESH_B, expectedBytes, rewriteFresh, type Fixtures } from './fixtures.js';
-import { cleanupOnExit, memory, NGINX, startNginx, startNodeServer, type RunningServer } from './processes.js';
-import { BARE, CEILING, goals, OURS, renderMarkdown, spliceGenerated, type RunData, type ScenarioResult } from './report.js';
+import { cleanupOnExit, cpuSeconds, memory, NGINX, startNginx, startNodeServer, type RunningServer } from './processes.js';
+import { BARE, CEILING, goals, OURS, renderMarkdown, spliceGenerated, type MeasuredRun, type RunData, type ScenarioResult } from './report.js';
 import { checkSample, fetch, scenarios as allScenarios, type Scenario } from './scenarios.js';
 import { slowReaders, type SlowReadersResult } from './slow-readers.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PROFILES = join(REPO, 'bench', '.tmp', 'profiles');
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 
@@ -32,6 +34,8 @@ const { values } = parseArgs({
     sparse: { type: 'boolean' },
     out: { type: 'string' },
     'no-slow': { type: 'boolean', default: false },
+    /** CPU-profile our servers (node --cpu-prof) and summarise each profile next to the results. */
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -70,9 +74,22 @@ const haveNginx = existsSync(NGINX);
 const servers: ServerDef[] = [
   { name: OURS, kind: 'partialContent', variant: 'current' },
   { name: BARE, kind: 'sendRange', variant: 'current' },
+  // Diagnostics, only when named in --servers: where the time between the two goes.
+  ...(onlyServers === undefined
+    ? []
+    : [
+        { name: 'sendRange-in-express', kind: 'sendRange-in-express', variant: 'current' },
+        { name: 'partialContent-bare', kind: 'partialContent-bare', variant: 'current' },
+      ]),
   ...[...variants.keys()].flatMap((v) => [
     { name: `${OURS}@${v}`, kind: 'partialContent', variant: v },
     { name: `${BARE}@${v}`, kind: 'sendRange', variant: v },
+    ...(onlyServers === undefined
+      ? []
+      : [
+          { name: `sendRange-in-express@${v}`, kind: 'sendRange-in-express', variant: v },
+          { name: `partialContent-bare@${v}`, kind: 'partialContent-bare', variant: v },
+        ]),
   ]),
   { name: 'express.static', kind: 'express.static' },
   { name: 'res.sendFile', kind: 'res.sendFile' },
@@ -124,10 +141,11 @@ function fail(message: string): void {
   log(`FAIL ${message}`);
 }
 
-async function startServer(def: ServerDef, built: ReturnType<typeof build>, root: string): Promise<RunningServer> {
+async function startServer(def: ServerDef, built: ReturnType<typeof build>, root: string, label: string): Promise<RunningServer> {
   if (def.kind === 'nginx') return startNginx(def.name, { root, dir: workDir, cpu: SERVER_CPU });
   const library = built.libraries.get(def.variant ?? 'current') ?? '';
-  return startNodeServer(def.name, { script: built.server, kind: def.kind, root, library, cpu: SERVER_CPU });
+  const nodeFlags = values.profile && ours(def.name) ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILES, `${label}-${def.name}`)] : [];
+  return startNodeServer(def.name, { script: built.server, kind: def.kind, root, library, cpu: SERVER_CPU, nodeFlags });
 }
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
@@ -160,7 +178,7 @@ async function runScenario(
   freshnessResults: Map<string, string> | undefined,
 ): Promise<ScenarioResult> {
   log(`scenario ${scenario.id}: ${scenario.title}`);
-  const running = await Promise.all(defs.map((def) => startServer(def, built, f.root)));
+  const running = await Promise.all(defs.map((def) => startServer(def, built, f.root, scenario.id)));
   try {
     const usable: { def: ServerDef; server: RunningServer; script: string }[] = [];
     for (const [i, def] of defs.entries()) {
@@ -194,7 +212,7 @@ async function runScenario(
       usable.push({ def, server, script });
     }
 
-    const runs = new Map<string, WrkResult[]>(usable.map(({ def }) => [def.name, []]));
+    const runs = new Map<string, MeasuredRun[]>(usable.map(({ def }) => [def.name, []]));
     const wrk = (server: RunningServer, script: string, seconds: number): Promise<WrkResult> =>
       runWrk({ url: `http://127.0.0.1:${server.port}${scenario.path}`, script, seconds, connections, cpu: LOAD_CPU });
     for (let rep = 0; rep < reps; rep++) {
@@ -202,10 +220,15 @@ async function runScenario(
       for (let k = 0; k < usable.length; k++) {
         const { def, server, script } = usable[(k + rep) % usable.length] as (typeof usable)[number];
         if (rep === 0 && warmup > 0) await wrk(server, script, warmup);
-        const result = await wrk(server, script, duration);
+        const cpuBefore = sum(server.pids().map(cpuSeconds));
+        const measured = await wrk(server, script, duration);
+        const result = { ...measured, cpuSeconds: sum(server.pids().map(cpuSeconds)) - cpuBefore };
         checkLoad(scenario, def.name, result);
         runs.get(def.name)?.push(result);
-        log(`  ${scenario.id} rep ${rep + 1}/${reps} ${def.name}: ${Math.round(result.rps)} req/s, ${(result.bps / 1e6).toFixed(0)} MB/s`);
+        log(
+          `  ${scenario.id} rep ${rep + 1}/${reps} ${def.name}: ${Math.round(result.rps)} req/s, ${(result.bps / 1e6).toFixed(0)} MB/s, ` +
+            `${((result.cpuSeconds / result.requests) * 1e6).toFixed(0)} µs CPU/req`,
+        );
       }
     }
     const peakRss = new Map<string, number>(usable.map(({ def, server }) => [def.name, sum(server.pids().map((pid) => memory(pid).peak))]));
@@ -251,6 +274,7 @@ async function main(): Promise<void> {
   log(`building servers (${servers.map((s) => s.name).join(', ')})`);
   const built = build(REPO, join(REPO, 'bench', '.tmp', 'build'), variants);
   log(`creating fixtures (1 GiB file ${sparse ? 'sparse' : 'written'})`);
+  if (values.profile) rmSync(PROFILES, { recursive: true, force: true });
   const f = createFixtures({ sparse });
   fixtures = f;
 
@@ -266,7 +290,7 @@ async function main(): Promise<void> {
   if (runSlow) {
     log(`scenario slow: ${readers} slow readers of a 1 GiB file, held ${holdMs / 1000} s`);
     for (const def of servers.filter((s) => s.name !== CEILING)) {
-      const server = await startServer(def, built, f.root);
+      const server = await startServer(def, built, f.root, 'slow');
       try {
         const result = await slowReaders(server, { count: readers, holdMs, answerMs: 30_000, settleMs: smoke ? 5000 : 10_000, path: f.r1g.url, warmPath: f.whole1m.url });
         slow.set(def.name, result);
@@ -299,10 +323,14 @@ async function main(): Promise<void> {
     freshness: freshnessResults,
     failures,
   };
+  if (values.profile) log(`profiles:\n${summariseProfiles(PROFILES)}`);
   const markdown = renderMarkdown(data);
   writeFileSync(out, spliceGenerated(existsSync(out) ? readFileSync(out, 'utf8') : undefined, markdown));
   log(`wrote ${out}`);
-  for (const goal of goals(data)) log(`goal ${goal.met === undefined ? '—' : goal.met ? 'met ' : 'MISS'} ${goal.text}: ${goal.value}`);
+  for (const goal of goals(data)) {
+    const cpu = goal.cpuValue === undefined ? '' : ` (CPU-normalised ${goal.cpuValue}${goal.cpuMet === true ? ', met' : ''})`;
+    log(`goal ${goal.met === undefined ? '—' : goal.met ? 'met ' : 'MISS'} ${goal.text}: ${goal.value}${cpu}`);
+  }
   log(`done in ${Math.round(data.wallSeconds)} s; ${failures.length} correctness failure(s)`);
   // Speed never fails the run; only wrong answers do.
   process.exitCode = failures.length > 0 ? 1 : 0;

@@ -117,6 +117,18 @@ async function start(): Promise<number> {
       const lib = (await import(pathToFileURL(libraryPath).href)) as typeof Library;
       return listen(sendRangeListener(lib));
     }
+    // Diagnostics (--servers): Express without the middleware, and the middleware without Express.
+    case 'sendRange-in-express': {
+      const lib = (await import(pathToFileURL(libraryPath).href)) as typeof Library;
+      const app = (await importExpress())();
+      app.use(sendRangeListener(lib));
+      return listen(app);
+    }
+    case 'partialContent-bare': {
+      const lib = (await import(pathToFileURL(libraryPath).href)) as typeof Library;
+      const middleware = lib.partialContent(root);
+      return listen((req, res) => middleware(req, res, () => notFound(res)));
+    }
     case 'express.static': {
       const express = await importExpress();
       const app = express();
