@@ -156,11 +156,12 @@ export function renderMarkdown(data: RunData): string {
   if (ab !== undefined) out.push('### A/B: this tree against each --variant (ratio > 1: this tree is faster)', '', ab, '');
   if (data.slow.size > 0) {
     out.push('### 500 slow readers of a 1 GiB file', '', data.slowSettings, '');
-    out.push('| server | RSS idle | peak RSS | fds before | fds during | fds after | release ms | 200s seen |');
-    out.push('| --- | --: | --: | --: | --: | --: | --: | --: |');
+    out.push('| server | RSS idle | peak RSS | JS heap used | Buffers | fds before | fds during | fds after | release ms | 200s seen |');
+    out.push('| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |');
     for (const [name, s] of data.slow) {
+      const heap = s.heap === undefined ? '— | —' : `${mib(s.heap.heapUsed)} | ${mib(s.heap.arrayBuffers)}`;
       out.push(
-        `| ${name} | ${mib(s.baselineRss)} | ${mib(s.peakRss)} | ${s.fdsBefore} | ${s.fdsDuring} | ${s.fdsAfter} | ${s.releaseMs} | ${s.answered} |`,
+        `| ${name} | ${mib(s.baselineRss)} | ${mib(s.peakRss)} | ${heap} | ${s.fdsBefore} | ${s.fdsDuring} | ${s.fdsAfter} | ${s.releaseMs} | ${s.answered} |`,
       );
     }
     out.push('');

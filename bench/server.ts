@@ -100,7 +100,12 @@ async function ceilingApp(): Promise<RequestListener> {
 }
 
 async function listen(listener: RequestListener): Promise<number> {
-  const server = createServer(listener);
+  // Where a server's memory goes (slow-readers report), answered before the server under test sees it.
+  const server = createServer((req, res) => {
+    if (req.url !== '/__bench/memory') return listener(req, res);
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(process.memoryUsage()));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 1024, resolve));
   return (server.address() as AddressInfo).port;
 }

@@ -14,6 +14,8 @@ export interface SlowReadersResult {
   readonly answered: number;
   readonly wrongStatus: number;
   readonly receivedBytes: number;
+  /** process.memoryUsage() of a Node server while the readers were connected. */
+  readonly heap: NodeJS.MemoryUsage | undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,6 +81,9 @@ export async function slowReaders(
     clearInterval(reader);
   }
   const fdsDuring = sum(pids.map(openFds));
+  const heap = await fetch(server.port, '/__bench/memory', {}, 4096)
+    .then((got) => (got.status === 200 ? (JSON.parse(got.body.toString()) as NodeJS.MemoryUsage) : undefined))
+    .catch(() => undefined);
   const peakRss = sum(pids.map((pid) => memory(pid).peak));
   for (const socket of sockets) socket.destroy();
 
@@ -98,5 +103,6 @@ export async function slowReaders(
     answered,
     wrongStatus,
     receivedBytes,
+    heap,
   };
 }
