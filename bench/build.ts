@@ -7,7 +7,7 @@ import ts from 'typescript';
  * Servers run as plain JavaScript under `node` (a loader such as tsx would add a hooks thread and its
  * memory to every server's RSS). Type-stripping only: `npm run typecheck` checks the same files.
  */
-function transpileFile(from: string, to: string): void {
+export function transpileFile(from: string, to: string): void {
   const { outputText } = ts.transpileModule(readFileSync(from, 'utf8'), {
     fileName: from,
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },

@@ -153,7 +153,7 @@ export function renderMarkdown(data: RunData): string {
     out.push(`### ${result.scenario.title}`, '', scenarioTable(result), '');
   }
   const ab = abTable(data);
-  if (ab !== undefined) out.push('### A/B: this tree against each --variant (ratio > 1: this tree is faster)', '', ab, '');
+  if (ab !== undefined) out.push('### A/B and A/A: this tree against each variant (> 1: this tree is faster; `@control` runs the same code, so its distance from 1 is the noise floor)', '', ab, '');
   if (data.slow.size > 0) {
     out.push('### 500 slow readers of a 1 GiB file', '', data.slowSettings, '');
     out.push('| server | RSS idle | peak RSS | JS heap used | Buffers | fds before | fds during | fds after | release ms | 200s seen |');

@@ -34,6 +34,10 @@ const { values } = parseArgs({
     sparse: { type: 'boolean' },
     out: { type: 'string' },
     'no-slow': { type: 'boolean', default: false },
+    /** Also run sendRange inside Express and partialContent without it (default: full runs). */
+    diagnostics: { type: 'boolean' },
+    /** Also run a second partialContent process (an A/A pair: the noise floor; default: full runs). */
+    control: { type: 'boolean' },
     /** CPU-profile our servers (node --cpu-prof) and summarise each profile next to the results. */
     profile: { type: 'boolean', default: false },
   },
@@ -45,8 +49,8 @@ const number = (value: string | undefined, fallback: number, name: string): numb
   if (!Number.isFinite(n) || n < 0) throw new TypeError(`--${name} must be a non-negative number`);
   return n;
 };
-const duration = Math.max(1, number(values.duration, smoke ? 1 : 5, 'duration'));
-const reps = Math.max(1, Math.min(20, number(values.reps, smoke ? 1 : 3, 'reps')));
+const duration = Math.max(1, number(values.duration, smoke ? 1 : 3, 'duration'));
+const reps = Math.max(1, Math.min(20, number(values.reps, smoke ? 1 : 5, 'reps')));
 const warmup = number(values.warmup, smoke ? 0 : 1, 'warmup');
 const connections = Math.max(1, Math.min(1000, number(values.connections, 50, 'connections')));
 const readers = Math.max(1, Math.min(2000, number(values.readers, 500, 'readers')));
@@ -55,6 +59,8 @@ const sparse = values.sparse ?? smoke;
 const out = values.out ?? (smoke ? join(REPO, 'bench', '.tmp', 'RESULTS.smoke.md') : join(REPO, 'bench', 'RESULTS.md'));
 const onlyScenarios = values.scenarios?.split(',');
 const onlyServers = values.servers?.split(',');
+const diagnostics = values.diagnostics ?? (!smoke || onlyServers !== undefined);
+const control = values.control ?? (!smoke || onlyServers !== undefined);
 
 /** A server of the run: a kind of bench/server.ts (with a library variant), or nginx. */
 interface ServerDef {
@@ -74,13 +80,15 @@ const haveNginx = existsSync(NGINX);
 const servers: ServerDef[] = [
   { name: OURS, kind: 'partialContent', variant: 'current' },
   { name: BARE, kind: 'sendRange', variant: 'current' },
-  // Diagnostics, only when named in --servers: where the time between the two goes.
-  ...(onlyServers === undefined
-    ? []
-    : [
+  // Diagnostics (full runs, or when named in --servers): where the time between the two goes.
+  ...(diagnostics
+    ? [
         { name: 'sendRange-in-express', kind: 'sendRange-in-express', variant: 'current' },
         { name: 'partialContent-bare', kind: 'partialContent-bare', variant: 'current' },
-      ]),
+      ]
+    : []),
+  // A/A control: a second process of the same code; its ratio to partialContent is the noise floor.
+  ...(control ? [{ name: `${OURS}@control`, kind: 'partialContent', variant: 'current' }] : []),
   ...[...variants.keys()].flatMap((v) => [
     { name: `${OURS}@${v}`, kind: 'partialContent', variant: v },
     { name: `${BARE}@${v}`, kind: 'sendRange', variant: v },
@@ -292,7 +300,7 @@ async function main(): Promise<void> {
     for (const def of servers.filter((s) => s.name !== CEILING)) {
       const server = await startServer(def, built, f.root, 'slow');
       try {
-        const result = await slowReaders(server, { count: readers, holdMs, answerMs: 30_000, settleMs: smoke ? 5000 : 10_000, path: f.r1g.url, warmPath: f.whole1m.url });
+        const result = await slowReaders(server, { count: readers, holdMs, answerMs: smoke ? 10_000 : 30_000, settleMs: smoke ? 5000 : 10_000, path: f.r1g.url, warmPath: f.whole1m.url });
         slow.set(def.name, result);
         log(`  slow ${def.name}: peak ${(result.peakRss / 2 ** 20).toFixed(1)} MiB, fds ${result.fdsBefore} → ${result.fdsDuring} → ${result.fdsAfter}, ${result.answered} answered`);
         if (result.wrongStatus > 0) fail(`slow ${def.name}: ${result.wrongStatus} answers were not 200`);
@@ -317,7 +325,7 @@ async function main(): Promise<void> {
     slow,
     slowSettings:
       `${readers} clients each GET the whole file and read one socket chunk every 250 ms; once all have their status line ` +
-      `(or after 30 s), they go on for ${holdMs / 1000} s, then all abort. ` +
+      `(or after ${smoke ? 10 : 30} s), they go on for ${holdMs / 1000} s, then all abort. ` +
       `Peak RSS is VmHWM (reset before the readers connect; nginx: master + worker). Descriptors from /proc/<pid>/fd; ` +
       `"after" is read once the count is back to "before", or after ${smoke ? 5 : 10} s.`,
     freshness: freshnessResults,
