@@ -183,7 +183,7 @@ function drained(res: ServerResponse): Promise<void> {
 
 /** Writes the status line and headers, keeping the app's `Vary` and dropping body headers from 304/412/416. */
 export function writeHead(res: ServerResponse, decision: Decision): void {
-  const headers: Record<string, string> = { ...decision.headers };
+  const headers: Record<string, string> = Object.assign({}, decision.headers); // not spread: see decide.ts
   const vary = decision.headers['Vary'];
   const existingVary = headerValue(res, 'vary');
   if (vary !== undefined && existingVary !== undefined) headers['Vary'] = `${existingVary}, ${vary}`;

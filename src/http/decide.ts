@@ -72,11 +72,12 @@ export function decide(request: DecisionRequest, representation: Representation,
       break;
   }
 
-  const headers: Record<string, string> = { ...validatorHeaders };
+  // Object.assign, not spread: spreading these dictionary-shaped records costs ~2 µs each (bench/RESULTS.md).
+  const headers: Record<string, string> = Object.assign({}, validatorHeaders);
   if (policy.acceptRanges) headers['Accept-Ranges'] = 'bytes';
   const whole: Decision = {
     status: 200,
-    headers: { ...headers, 'Content-Type': representation.contentType, 'Content-Length': String(size) },
+    headers: Object.assign({}, headers, { 'Content-Type': representation.contentType, 'Content-Length': String(size) }),
     body: size === 0 ? { kind: 'none' } : { kind: 'range', range: { start: 0, end: size - 1 } },
     ranges: [],
   };
