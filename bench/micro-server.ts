@@ -2,7 +2,7 @@
 // style, a completion listener, a thread-pool round trip or Express costs per response.
 // node micro-server.js <mode> <file>; prints {"port":N}; exits when stdin closes.
 import { close, fstat, open, stat } from 'node:fs';
-import { open as openHandle } from 'node:fs/promises';
+import { open as openHandle, realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { finished } from 'node:stream/promises';
@@ -45,6 +45,12 @@ const handlers: Record<string, (req: IncomingMessage, res: ServerResponse) => vo
     respond(res);
   },
   'stat (callback)': (_req, res) => stat(file, (error) => (error === null ? respond(res) : fail(res))),
+  'realpath (promises, as the middleware)': (_req, res) => {
+    realpath(file).then(
+      () => respond(res),
+      () => fail(res),
+    );
+  },
   'open+fstat+close (callback)': (_req, res) =>
     open(file, 'r', (error, fd) => {
       if (error !== null) return fail(res);

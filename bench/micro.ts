@@ -17,6 +17,7 @@ const MODES = [
   'stream.finished(res)',
   "once('close')",
   'stat (callback)',
+  'realpath (promises, as the middleware)',
   'open+fstat+close (callback)',
   'open+stat+close (FileHandle)',
   'express writeHead(obj)',
