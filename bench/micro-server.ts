@@ -1,7 +1,7 @@
 // Building blocks of a file response on node:http, one per process (bench/micro.ts): what a header
 // style, a completion listener, a thread-pool round trip or Express costs per response.
 // node micro-server.js <mode> <file>; prints {"port":N}; exits when stdin closes.
-import { close, fstat, open, stat } from 'node:fs';
+import { close, closeSync, fstat, fstatSync, open, openSync, stat, statSync } from 'node:fs';
 import { open as openHandle, realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import { finished } from 'node:stream/promises';
 
 const [mode = '', file = ''] = process.argv.slice(2);
 const body = Buffer.alloc(4096, 7);
+const big = Buffer.alloc(64 * 1024, 7);
 const headers = {
   'Content-Type': 'application/octet-stream',
   'Content-Length': String(body.length),
@@ -56,6 +57,30 @@ const handlers: Record<string, (req: IncomingMessage, res: ServerResponse) => vo
       if (error !== null) return fail(res);
       fstat(fd, () => close(fd, () => respond(res)));
     }),
+  // A 1 MiB body as sixteen 64 KiB writes, each after the previous one's callback (as a file body).
+  '16 writes of 64 KiB': (_req, res) => {
+    res.writeHead(200, { ...headers, 'Content-Length': String(16 * big.length) });
+    let left = 16;
+    const next = (): void => {
+      if (left-- === 0) {
+        res.end();
+        return;
+      }
+      res.write(big, next);
+    };
+    next();
+  },
+  // What blocking calls would save (the design rules them out: a slow disk would stall every client).
+  'statSync (blocking)': (_req, res) => {
+    statSync(file);
+    respond(res);
+  },
+  'openSync+fstatSync+closeSync (blocking)': (_req, res) => {
+    const fd = openSync(file, 'r');
+    fstatSync(fd);
+    closeSync(fd);
+    respond(res);
+  },
   'open+stat+close (FileHandle)': (_req, res) => {
     openHandle(file, 'r')
       .then(async (handle) => {

@@ -20,7 +20,11 @@ const MODES = [
   'realpath (promises, as the middleware)',
   'open+fstat+close (callback)',
   'open+stat+close (FileHandle)',
+  'statSync (blocking)',
+  'openSync+fstatSync+closeSync (blocking)',
+  '16 writes of 64 KiB',
   'express writeHead(obj)',
+  'express 16 writes of 64 KiB',
   'express open+fstat+close (callback)',
 ];
 
