@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { get } from '../../helpers/http-get.js';
 
 /** What the child server reports at GET /__stats. */
@@ -20,6 +21,11 @@ export interface Child {
   /** Everything the child wrote to stderr (a crash shows up here). */
   stderr(): string;
   stats(gc?: boolean): Promise<ChildStats>;
+  /**
+   * The child's open descriptors, counted from outside through /proc/<pid>/fd, so the count does not
+   * depend on the server answering (it may not while its descriptors are exhausted).
+   */
+  fds(): number;
   /** Whether the process is still running. */
   alive(): boolean;
   /** SIGTERM to this child's PID only, then waits (bounded) for it to exit. */
@@ -53,6 +59,7 @@ export function startChild(root: string, fileLimit?: number): Promise<Child> {
         process: child,
         stderr: () => stderr,
         stats: async (gc = false) => JSON.parse((await get(`http://127.0.0.1:${port}/__stats${gc ? '?gc' : ''}`)).body.toString()) as ChildStats,
+        fds: () => readdirSync(`/proc/${child.pid}/fd`).length,
         alive: () => child.exitCode === null && child.signalCode === null,
         stop: () =>
           new Promise<void>((done) => {
