@@ -60,10 +60,8 @@ function isDirectFile(source: Source): source is Source & DirectFile {
 
 /**
  * Writes `range` of a file through one reused buffer: each read waits until the socket has taken
- * the previous chunk, so a stalled client holds one buffer and nothing is read ahead. As the file
- * source's stream does, it checks before the last chunk that the file was not rewritten meanwhile
- * (a splice of old and new bytes under one ETag must end as a cut response), and throws on a short
- * file rather than padding.
+ * the previous chunk, so a stalled client holds one buffer and nothing is read ahead. The file's
+ * `chunks` throws on a short or rewritten file rather than padding or splicing.
  */
 async function pumpFile(file: DirectFile, res: ServerResponse, range: ByteRange, record: ResponseRecord): Promise<void> {
   const expected = range.end - range.start + 1;
@@ -74,24 +72,15 @@ async function pumpFile(file: DirectFile, res: ServerResponse, range: ByteRange,
   const onClose = (): void => flushed?.();
   res.once('close', onClose);
   try {
-    let sent = 0;
-    while (sent < expected) {
-      const bytesRead = await file.readAt(buffer, Math.min(buffer.length, expected - sent), range.start + sent);
+    for await (const chunk of file.chunks(range, () => buffer)) {
       if (res.destroyed) return;
-      if (bytesRead === 0) {
-        await file.assertUnchanged();
-        throw new Error(`Source ended after ${sent} of ${expected} bytes`);
-      }
-      sent += bytesRead;
-      if (sent === expected) await file.assertUnchanged();
-      if (res.destroyed) return;
-      record.wrote(bytesRead);
-      const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      record.wrote(chunk.length);
       await new Promise<void>((resolve) => {
         flushed = resolve;
         res.write(chunk, () => resolve());
       });
       flushed = undefined;
+      if (res.destroyed) return; // no read for a client that is gone
     }
   } catch (error) {
     if (res.destroyed) return; // the client went away; nothing more to say
@@ -110,9 +99,11 @@ export async function sendMultipart(
   segments: readonly Segment[],
   record: ResponseRecord,
 ): Promise<void> {
+  const direct = isDirectFile(source) ? source : undefined;
   let next: Readable | undefined;
   const firstRange = segments.find((segment) => segment.kind === 'range');
-  if (firstRange !== undefined) next = await source.open(firstRange.range);
+  // Opening before the headers go out lets an open failure become a clean error status.
+  if (firstRange !== undefined && direct === undefined) next = await source.open(firstRange.range);
   try {
     writeHead(res, decision);
     for (const segment of segments) {
@@ -120,11 +111,13 @@ export async function sendMultipart(
       if (segment.kind === 'bytes') {
         record.wrote(segment.data.length);
         if (!res.write(segment.data)) await drained(res);
-        continue;
+      } else if (direct !== undefined) {
+        await pumpFile(direct, res, segment.range, record);
+      } else {
+        const stream = next ?? (await source.open(segment.range));
+        next = undefined;
+        await pump(stream, res, segment.range.end - segment.range.start + 1, record);
       }
-      const stream = next ?? (await source.open(segment.range));
-      next = undefined;
-      await pump(stream, res, segment.range.end - segment.range.start + 1, record);
     }
     if (!res.destroyed) res.end();
   } finally {

@@ -1,4 +1,4 @@
-import { close, createReadStream, fstat, open, read, type Stats } from 'node:fs';
+import { close, fstat, open, read, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileEntityTag } from '../http/validators.js';
 import type { ByteRange, Source } from '../types.js';
@@ -9,6 +9,8 @@ export interface FileSource extends Source {
   readonly stats: Stats;
   readonly etag: string;
   readonly lastModified: Date;
+  /** A stream of `range` (inclusive), read from the open descriptor; it fails rather than splice a rewritten file. */
+  open(range: ByteRange): Readable;
   close(): Promise<void>;
 }
 
@@ -20,15 +22,19 @@ export const directFile = Symbol('partial-content.directFile');
 
 export interface DirectFile {
   readonly [directFile]: true;
-  /** Reads up to `length` bytes at `position` into the start of `buffer`; resolves how many were read. */
-  readAt(buffer: Uint8Array, length: number, position: number): Promise<number>;
-  /** Rejects with code `ECHANGED` when the file's size or mtime differs from what the source describes. */
-  assertUnchanged(): Promise<void>;
+  /**
+   * The bytes of `range` in order, by positioned reads into the buffers `bufferFor(remaining)` hands
+   * out (a caller that is done with each chunk before asking for the next may hand out one buffer
+   * again and again). Before the last chunk is yielded, a fresh fstat checks that the file was not
+   * rewritten meanwhile: a splice of old and new bytes under one ETag must end as a cut response,
+   * never a complete-looking one (`ECHANGED`). A file that ends early throws rather than being
+   * padded. (A rename or delete is harmless: the descriptor keeps reading the original inode.)
+   */
+  chunks(range: ByteRange, bufferFor: (remaining: number) => Buffer): AsyncGenerator<Buffer, void, undefined>;
 }
 
-/** Largest buffer a stream reads at once; bigger reads only add latency to the first byte. */
-const MAX_HIGH_WATER_MARK = 256 * 1024;
-const MIN_HIGH_WATER_MARK = 16 * 1024;
+/** Chunk size of the streams `open()` returns to callers outside sendRange. */
+const STREAM_CHUNK = 64 * 1024;
 
 /**
  * Opens a file once and describes it from the same handle (`fstat`), so size, validators and bytes
@@ -86,34 +92,30 @@ class HandleSource implements FileSource, DirectFile {
     unclosed.register(this, handle, this);
   }
 
-  open({ start, end }: ByteRange): Readable {
+  open(range: ByteRange): Readable {
+    // Fresh buffers: a stream's consumer may keep its chunks. highWaterMark 0: nothing is read
+    // ahead, so a stalled client holds the chunk queued on its socket and no more.
+    const chunks = this.chunks(range, (remaining) => Buffer.allocUnsafe(Math.min(STREAM_CHUNK, remaining)));
+    return Readable.from(chunks, { objectMode: false, highWaterMark: 0 });
+  }
+
+  async *chunks({ start, end }: ByteRange, bufferFor: (remaining: number) => Buffer): AsyncGenerator<Buffer, void, undefined> {
     const length = end - start + 1;
-    const highWaterMark = Math.max(MIN_HIGH_WATER_MARK, Math.min(MAX_HIGH_WATER_MARK, length));
-    // The handle outlives each stream: multipart bodies open several ranges of it.
-    const chunks = createReadStream(this.name, { fd: this.handle, fs: KEEP_OPEN, start, end, autoClose: false, highWaterMark });
-    // highWaterMark 0: the wrapper pulls on demand and buffers nothing of its own, so a stalled client
-    // holds one chunk queued on its socket and the one the file stream read ahead, not four.
-    return Readable.from(this.unchangedOrFail(chunks, length), { objectMode: false, highWaterMark: 0 });
-  }
-
-  /**
-   * Passes the chunks on, and before the last one (known from the range's length, so nothing is held
-   * back) checks with a fresh fstat that the file is unchanged. A file rewritten in place while it
-   * streams would otherwise mix old and new bytes under the old ETag; failing before the last chunk
-   * turns that into a visibly cut response, never a complete-looking splice. (A rename or delete is
-   * harmless: the handle keeps reading the original inode.)
-   */
-  private async *unchangedOrFail(chunks: Readable, length: number): AsyncGenerator<Buffer> {
-    let remaining = length;
-    for await (const chunk of chunks as AsyncIterable<Buffer>) {
-      remaining -= chunk.length;
-      if (remaining <= 0) await this.assertUnchanged();
-      yield chunk;
+    let sent = 0;
+    while (sent < length) {
+      const buffer = bufferFor(length - sent);
+      const bytesRead = await readFd(this.handle, buffer, 0, Math.min(buffer.length, length - sent), start + sent);
+      if (bytesRead === 0) {
+        await this.assertUnchanged(); // truncated since fstat: its size changed, so this throws ECHANGED
+        throw Object.assign(new Error(`File ended after ${sent} of ${length} bytes: ${this.name}`), { code: 'ESHRANK' });
+      }
+      sent += bytesRead;
+      if (sent === length) await this.assertUnchanged();
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
-    if (remaining > 0) await this.assertUnchanged();
   }
 
-  async assertUnchanged(): Promise<void> {
+  private async assertUnchanged(): Promise<void> {
     const now = await fstatFd(this.handle);
     if (now.size !== this.stats.size || now.mtimeMs !== this.stats.mtimeMs) {
       throw Object.assign(new Error(`File changed while streaming: ${this.name}`), { code: 'ECHANGED' });
@@ -133,10 +135,6 @@ class HandleSource implements FileSource, DirectFile {
     return buffer;
   }
 
-  readAt(buffer: Uint8Array, length: number, position: number): Promise<number> {
-    return readFd(this.handle, buffer, 0, length, position);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -144,13 +142,6 @@ class HandleSource implements FileSource, DirectFile {
     await closeFd(this.handle);
   }
 }
-
-/**
- * A file stream's own fs calls, except that destroying the stream (a client gone) must not close the
- * descriptor: with `fd` given, Node closes it on destroy even with `autoClose: false`, and the number
- * may belong to a socket by the time the source closes it again.
- */
-const KEEP_OPEN = { open, read, close: (_fd: number, callback: (error: null) => void): void => callback(null) };
 
 function openFd(path: string): Promise<number> {
   return new Promise((resolve, reject) => open(path, 'r', (error, fd) => (error === null ? resolve(fd) : reject(error))));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpSource, partialContent, sendRange, type SendRangeOptions, type Source } from '../../src/index.js';
+import { fileSource, httpSource, partialContent, sendRange, type SendRangeOptions, type Source } from '../../src/index.js';
 import { patterned } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
 import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
@@ -61,6 +61,11 @@ beforeAll(async () => {
   app.use('/buffer', route((bytes) => bytes));
   app.use('/stream', route((bytes, id) => customSource(bytes, 1 + (Number(id) % 7) * 97, false)));
   app.use('/read', route((bytes, id) => customSource(bytes, 1 + (Number(id) % 5) * 1031, true)));
+  // A Source of the app's own that delegates to fileSource: its bodies come from fileSource's streams.
+  app.use('/wrapped', route(async (_bytes, id) => {
+    const file = await fileSource(join(root, `${id}.bin`));
+    return { size: file.size, type: PART_TYPE, etag: file.etag, open: (range) => file.open(range), close: () => file.close() };
+  }));
   app.use('/upstream', route((_bytes, id) => httpSource(`${server.url}/file/${id}.bin`)));
   withSentinels(app);
   server = await listen(app);
@@ -107,6 +112,7 @@ describe.each([
   { prefix: '/buffer', source: 'Buffer via sendRange' },
   { prefix: '/stream', source: 'custom Source, streamed in odd chunks' },
   { prefix: '/read', source: 'custom Source with read()' },
+  { prefix: '/wrapped', source: 'custom Source wrapping fileSource' },
   { prefix: '/upstream', source: 'httpSource over the file route' },
 ])('$source', ({ prefix }) => {
   it(`answers ${RUNS} random requests exactly as RFC 9110 and the oracle say`, { timeout: 60_000 }, async () => {
