@@ -45,6 +45,9 @@ const handlers: Record<string, (req: IncomingMessage, res: ServerResponse) => vo
     res.once('close', () => undefined);
     respond(res);
   },
+  // Asynchrony alone, no fs: is an answer on a later turn of the event loop dearer than one at once?
+  'setImmediate': (_req, res) => setImmediate(respond, res),
+  'microtask': (_req, res) => queueMicrotask(() => respond(res)),
   'stat (callback)': (_req, res) => stat(file, (error) => (error === null ? respond(res) : fail(res))),
   'realpath (promises, as the middleware)': (_req, res) => {
     realpath(file).then(

@@ -26,9 +26,17 @@ const MODES = [
   'express writeHead(obj)',
   'express 16 writes of 64 KiB',
   'express open+fstat+close (callback)',
+  'setImmediate',
+  'express setImmediate',
+  'microtask',
+  'express microtask',
 ];
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '7' }, duration: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { reps: { type: 'string', default: '7' }, duration: { type: 'string', default: '2' }, modes: { type: 'string' } },
+});
+// --modes 'a|b|c' runs only those building blocks.
+const modes = values.modes === undefined ? MODES : values.modes.split('|').filter((m) => MODES.includes(m));
 const reps = Math.max(1, Math.min(50, Number(values.reps)));
 const duration = Math.max(1, Math.min(60, Number(values.duration)));
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,8 +51,8 @@ async function main(): Promise<void> {
   const lua = join(work, 'done.lua');
   writeFileSync(lua, DONE_LUA);
   const servers: RunningServer[] = [];
-  for (const mode of MODES) servers.push(await startNodeServer(mode, { script, kind: mode, root: file, library: '', cpu: 0 }));
-  const results = new Map<string, { rps: number[]; cpu: number[] }>(MODES.map((m) => [m, { rps: [], cpu: [] }]));
+  for (const mode of modes) servers.push(await startNodeServer(mode, { script, kind: mode, root: file, library: '', cpu: 0 }));
+  const results = new Map<string, { rps: number[]; cpu: number[] }>(modes.map((m) => [m, { rps: [], cpu: [] }]));
   for (let rep = 0; rep < reps; rep++) {
     for (const server of servers) {
       const before = cpuSeconds(server.pids()[0] ?? 0);
