@@ -31,6 +31,11 @@ export interface DirectFile {
    * padded. (A rename or delete is harmless: the descriptor keeps reading the original inode.)
    */
   chunks(range: ByteRange, bufferFor: (remaining: number) => Buffer): AsyncGenerator<Buffer, void, undefined>;
+  /**
+   * Reads all of `range` into the start of `buffer` (which must be large enough) and resolves the
+   * filled part; rejects (`ESHRANK`) rather than pad when the file is shorter now.
+   */
+  readInto(range: ByteRange, buffer: Buffer): Promise<Buffer>;
 }
 
 /** Chunk size of the streams `open()` returns to callers outside sendRange. */
@@ -122,9 +127,13 @@ class HandleSource implements FileSource, DirectFile {
     }
   }
 
-  async read({ start, end }: ByteRange): Promise<Uint8Array> {
+  read(range: ByteRange): Promise<Uint8Array> {
+    return this.readInto(range, Buffer.allocUnsafe(range.end - range.start + 1));
+  }
+
+  async readInto({ start, end }: ByteRange, buffer: Buffer): Promise<Buffer> {
     const length = end - start + 1;
-    const buffer = Buffer.allocUnsafe(length);
+    if (length > buffer.length) throw new RangeError(`readInto: ${length} bytes do not fit in ${buffer.length}`);
     let filled = 0;
     while (filled < length) {
       const bytesRead = await readFd(this.handle, buffer, filled, length - filled, start + filled);
@@ -132,7 +141,7 @@ class HandleSource implements FileSource, DirectFile {
       if (bytesRead === 0) throw Object.assign(new Error(`File shrank while reading: ${this.name}`), { code: 'ESHRANK' });
       filled += bytesRead;
     }
-    return buffer;
+    return length === buffer.length ? buffer : buffer.subarray(0, length);
   }
 
   async close(): Promise<void> {
