@@ -5,7 +5,6 @@ import { HttpError, toHttpError } from './errors.js';
 import { normalizeMiddlewareOptions, type ResolvedMiddlewareOptions } from './options.js';
 import { isInside, resolvePath } from './path/resolve-path.js';
 import { serveSource } from './send-range.js';
-import { fileSource } from './sources/file.js';
 import type { PartialContentOptions } from './types.js';
 
 /** Express-compatible middleware (works with Express 4 and 5, and with Connect-style servers). */
@@ -76,8 +75,7 @@ async function serveFile(
   const real = await realpath(target.absolute);
   // A symlink may point anywhere; only its real target's place counts.
   if (!isInside(await rootReal(), real)) return new HttpError(403, 'Forbidden', { code: 'symlink outside root' });
-  const source = await fileSource(real);
-  await serveSource(req, res, source, options);
+  await serveSource(req, res, real, options);
   return undefined;
 }
 

@@ -16,7 +16,7 @@ export class ResponseRecord {
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly source: Source,
+    private source: Source,
     private readonly options: ResolvedSendOptions,
     private readonly startedAt: number,
   ) {
@@ -37,6 +37,11 @@ export class ResponseRecord {
       res.on('finish', settle);
       res.on('close', settle);
     }).then(() => this.report());
+  }
+
+  /** The bytes come from `source` (a file opened after it was described from stat). */
+  servedFrom(source: Source): void {
+    this.source = source;
   }
 
   decided(decision: Decision): void {

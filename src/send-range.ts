@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, toHttpError } from './errors.js';
 import { contentTypeFor } from './http/content-type.js';
-import { decide, type DecisionPolicy } from './http/decide.js';
+import { decide, type DecisionPolicy, type Representation } from './http/decide.js';
 import { parseEntityTag, parseHttpDate } from './http/validators.js';
 import { normalizeSendOptions, type ResolvedSendOptions } from './options.js';
+import { describeFile, fileSource } from './sources/file.js';
 import { toSource } from './sources/to-source.js';
 import { ResponseRecord } from './response-record.js';
 import type { SendRangeOptions, Source, SourceInput } from './types.js';
@@ -60,45 +61,66 @@ export async function serveSource(
   const startedAt = performance.now();
   if (res.headersSent) throw new HttpError(500, 'sendRange: headers were already sent');
   let source: Source;
+  let openFile: (() => Promise<Source>) | undefined;
   try {
-    source = await toSource(input);
+    if (typeof input === 'string' && asksToRevalidate(req)) {
+      // Most revalidations end in a 304: decide from stat(2), open only for bytes (bench/RESULTS.md).
+      source = await describeFile(input);
+      openFile = () => fileSource(input);
+    } else {
+      source = await toSource(input);
+    }
   } catch (error) {
     throw toHttpError(error);
   }
-  const response = new ResponseRecord(req, res, source, options, startedAt);
+  const record = new ResponseRecord(req, res, source, options, startedAt);
+  const opened: Source[] = [];
   try {
-    await respond(req, res, source, options, response);
+    await respond(req, res, source, options, record, openFile, opened);
   } catch (error) {
     if (res.headersSent) {
-      response.fail(error);
+      record.fail(error);
     } else {
-      response.discard();
+      record.discard();
       throw toHttpError(error);
     }
   } finally {
     await closeQuietly(source);
+    for (const file of opened) await closeQuietly(file);
   }
 }
 
+/** A conditional GET or HEAD that a cached copy's validators may answer with 304. */
+function asksToRevalidate(req: IncomingMessage): boolean {
+  return req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
+}
+
+/**
+ * Decides and writes the answer. `openFile`, when given, opens the bytes of a `source` that was only
+ * described: it is called only if the answer carries a body, and if the opened file is not the one
+ * described (replaced or rewritten in between), the answer is decided again from the opened file.
+ * What was opened goes into `opened`, for the caller to close.
+ */
 async function respond(
   req: IncomingMessage,
   res: ServerResponse,
-  source: Source,
+  described: Source,
   options: ResolvedSendOptions,
   record: ResponseRecord,
+  openFile: (() => Promise<Source>) | undefined,
+  opened: Source[],
 ): Promise<void> {
-  options.setHeaders?.(res, source.name ?? '', source.stats);
-  const decision = decide(
-    { method: req.method ?? 'GET', headers: req.headers },
-    {
-      size: source.size,
-      // Headers the app set (directly or in setHeaders) win over what we would derive.
-      contentType: headerValue(res, 'content-type') ?? source.type ?? contentTypeFor(source.name),
-      etag: headerValue(res, 'etag') ?? entityTagOf(source, options),
-      lastModified: lastModifiedOf(res, source, options),
-    },
-    policyFor(req, res, options),
-  );
+  options.setHeaders?.(res, described.name ?? '', described.stats);
+  const request = { method: req.method ?? 'GET', headers: req.headers };
+  const policy = policyFor(req, res, options);
+  let source = described;
+  let decision = decide(request, representationOf(res, source, options), policy);
+  if (openFile !== undefined && req.method !== 'HEAD' && decision.body.kind !== 'none') {
+    source = await openFile();
+    opened.push(source);
+    record.servedFrom(source);
+    if (source.etag !== described.etag) decision = decide(request, representationOf(res, source, options), policy);
+  }
   record.decided(decision);
   const body = req.method === 'HEAD' ? { kind: 'none' as const } : decision.body;
   switch (body.kind) {
@@ -114,6 +136,16 @@ async function respond(
       break;
   }
   await record.settled();
+}
+
+/** What the decision needs to know about `source`; headers the app set (directly or in setHeaders) win. */
+function representationOf(res: ServerResponse, source: Source, options: ResolvedSendOptions): Representation {
+  return {
+    size: source.size,
+    contentType: headerValue(res, 'content-type') ?? source.type ?? contentTypeFor(source.name),
+    etag: headerValue(res, 'etag') ?? entityTagOf(source, options),
+    lastModified: lastModifiedOf(res, source, options),
+  };
 }
 
 function policyFor(req: IncomingMessage, res: ServerResponse, options: ResolvedSendOptions): DecisionPolicy {

@@ -1,4 +1,4 @@
-import { close, fstat, open, read, type Stats } from 'node:fs';
+import { close, fstat, open, read, stat, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileEntityTag } from '../http/validators.js';
 import type { ByteRange, Source } from '../types.js';
@@ -64,11 +64,35 @@ export async function fileSource(path: string): Promise<FileSource> {
   }
   if (!stats.isFile()) {
     await closeFd(handle);
-    throw Object.assign(new Error(`${stats.isDirectory() ? 'Is a directory' : 'Not a regular file'}: ${path}`), {
-      code: stats.isDirectory() ? 'EISDIR' : 'ENOENT',
-    });
+    throw notAFile(path, stats);
   }
   return new HandleSource(path, handle, stats);
+}
+
+/**
+ * A file described from `stat(2)` alone, not opened: enough to decide a revalidation (304) without
+ * the open, fstat and close a body needs. Its `open` must never be reached; `sendRange` opens the
+ * file with {@link fileSource} when the answer carries bytes (and re-decides if it changed).
+ */
+export async function describeFile(path: string): Promise<Source & { readonly stats: Stats; readonly etag: string }> {
+  const stats = await new Promise<Stats>((resolve, reject) => stat(path, (error, found) => (error === null ? resolve(found) : reject(error))));
+  if (!stats.isFile()) throw notAFile(path, stats);
+  return {
+    name: path,
+    size: stats.size,
+    stats,
+    etag: fileEntityTag(stats.size, stats.mtimeMs, stats.ino),
+    lastModified: stats.mtime,
+    open: () => {
+      throw new Error(`describeFile: ${path} was described, not opened`);
+    },
+  };
+}
+
+/** Only regular files are served: a directory is `EISDIR`, anything else (a FIFO, a device) as missing. */
+function notAFile(path: string, stats: Stats): Error {
+  const directory = stats.isDirectory();
+  return Object.assign(new Error(`${directory ? 'Is a directory' : 'Not a regular file'}: ${path}`), { code: directory ? 'EISDIR' : 'ENOENT' });
 }
 
 // A raw descriptor with callback calls costs a third less than a FileHandle and its promises (one

@@ -1,0 +1,117 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { partialContent } from '../../src/index.js';
+import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
+import { get } from '../helpers/http-get.js';
+import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
+
+/**
+ * Revalidations (If-None-Match / If-Modified-Since) of a file are decided from stat(2), and the file
+ * is opened only when the answer carries bytes. `setHeaders` runs between the two, so a hook that
+ * replaces or deletes the file there shows what each answer was decided from: a 304 needs no open,
+ * and bytes always come from the opened file, decided again if it is not the file that was stat'ed.
+ */
+
+const OLD = patterned(50_000, 1);
+const NEW = patterned(60_000, 2);
+
+let fixtures: Fixtures;
+let server: Running;
+/** What the hook does to `target.bin` once, on the next request. */
+let onNextRequest: 'replace' | 'delete' | undefined;
+
+function reset(): void {
+  writeFileSync(join(fixtures.root, 'target.bin'), OLD);
+  writeFileSync(join(fixtures.root, 'next.bin'), NEW);
+}
+
+beforeAll(async () => {
+  fixtures = createFixtures();
+  const app = createApp();
+  app.use(
+    '/media',
+    partialContent(fixtures.root, {
+      fallthrough: false,
+      setHeaders: (_res: ServerResponse, path: string) => {
+        if (!path.endsWith('target.bin') || onNextRequest === undefined) return;
+        if (onNextRequest === 'replace') renameSync(join(fixtures.root, 'next.bin'), join(fixtures.root, 'target.bin'));
+        else rmSync(join(fixtures.root, 'target.bin'));
+        onNextRequest = undefined;
+      },
+    }),
+  );
+  withSentinels(app);
+  server = await listen(app);
+});
+afterAll(async () => {
+  await server.close();
+  fixtures.cleanup();
+});
+beforeEach(() => {
+  onNextRequest = undefined;
+  reset();
+});
+
+async function etagOf(name: string): Promise<string> {
+  const res = await get(`${server.url}/media/${name}`, {}, 'HEAD');
+  return String(res.headers.etag);
+}
+
+describe('revalidations decided from stat, bytes from the opened file', () => {
+  it('a matching If-None-Match is a 304 without the file being opened (deleted after stat, still 304)', async () => {
+    const etag = await etagOf('target.bin');
+    onNextRequest = 'delete';
+    const res = await get(`${server.url}/media/target.bin`, { 'if-none-match': etag });
+    expect([res.status, res.headers.etag, res.body.length]).toEqual([304, etag, 0]);
+  });
+
+  it('a matching If-Modified-Since is a 304 the same way', async () => {
+    const lastModified = String((await get(`${server.url}/media/target.bin`, {}, 'HEAD')).headers['last-modified']);
+    onNextRequest = 'delete';
+    const res = await get(`${server.url}/media/target.bin`, { 'if-modified-since': lastModified });
+    expect([res.status, res.body.length]).toEqual([304, 0]);
+  });
+
+  it('a miss whose file is deleted before it could be opened is a 404, never stale bytes', async () => {
+    onNextRequest = 'delete';
+    const res = await get(`${server.url}/media/target.bin`, { 'if-none-match': '"something-else"' });
+    expect(res.status).toBe(404);
+  });
+
+  it('a miss whose file is replaced before it is opened: 200 with the new bytes and the new ETag', async () => {
+    const newTag = await etagOf('next.bin'); // a rename keeps the inode, so the tag moves with the file
+    onNextRequest = 'replace';
+    const res = await get(`${server.url}/media/target.bin`, { 'if-none-match': '"something-else"' });
+    expect([res.status, res.headers.etag, res.headers['content-length']]).toEqual([200, newTag, String(NEW.length)]);
+    expect(res.body.equals(NEW)).toBe(true);
+  });
+
+  it('a miss on the stat-ed file that matches the file actually opened is decided again: 304', async () => {
+    const newTag = await etagOf('next.bin');
+    onNextRequest = 'replace';
+    const res = await get(`${server.url}/media/target.bin`, { 'if-none-match': newTag });
+    expect([res.status, res.headers.etag, res.body.length]).toEqual([304, newTag, 0]);
+  });
+
+  it('a Range request with a missed If-None-Match, file replaced in between: 206 of the new bytes', async () => {
+    const newTag = await etagOf('next.bin');
+    onNextRequest = 'replace';
+    const res = await get(`${server.url}/media/target.bin`, { 'if-none-match': '"something-else"', range: 'bytes=40000-' });
+    expect([res.status, res.headers['content-range'], res.headers.etag]).toEqual([206, `bytes 40000-59999/${NEW.length}`, newTag]);
+    expect(res.body.equals(NEW.subarray(40_000))).toBe(true);
+  });
+
+  it('an answer without bytes (416) is decided from the stat-ed file, as if the request came a moment earlier', async () => {
+    onNextRequest = 'replace';
+    const res = await get(`${server.url}/media/target.bin`, { 'if-none-match': '"something-else"', range: 'bytes=55000-' });
+    expect([res.status, res.headers['content-range'], res.body.length]).toEqual([416, `bytes */${OLD.length}`, 0]);
+  });
+
+  it('without conditional headers the file is opened first (as before): bytes of the file that was opened', async () => {
+    onNextRequest = 'delete';
+    const res = await get(`${server.url}/media/target.bin`);
+    expect([res.status, res.body.equals(OLD)]).toEqual([200, true]);
+  });
+});
