@@ -32,7 +32,7 @@ export async function sendSingle(
   record: ResponseRecord,
 ): Promise<void> {
   const length = range.end - range.start + 1;
-  if (length <= SMALL_RANGE && isDirectFile(source)) {
+  if (length > POOLED_BY_NODE && length <= SMALL_RANGE && isDirectFile(source)) {
     await sendSmallFile(res, source, decision, range, record);
     return;
   }
@@ -66,6 +66,12 @@ export async function sendSingle(
  */
 const spareBuffers: Buffer[] = [];
 const MAX_SPARE_BUFFERS = 32;
+/** Node already carves allocations up to half its pool size (4 KiB) out of a shared slab: no gain below. */
+const POOLED_BY_NODE = Buffer.poolSize >>> 1;
+
+function returnSpare(buffer: Buffer): void {
+  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+}
 
 async function sendSmallFile(res: ServerResponse, file: DirectFile, decision: Decision, range: ByteRange, record: ResponseRecord): Promise<void> {
   const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(SMALL_RANGE);
@@ -73,14 +79,12 @@ async function sendSmallFile(res: ServerResponse, file: DirectFile, decision: De
   try {
     bytes = await file.readInto(range, buffer);
   } catch (error) {
-    spareBuffers.push(buffer); // nothing was written from it
+    returnSpare(buffer); // nothing was written from it
     throw error;
   }
   writeHead(res, decision);
   record.wrote(bytes.length);
-  res.end(bytes, () => {
-    if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
-  });
+  res.end(bytes, () => returnSpare(buffer));
 }
 
 function isDirectFile(source: Source): source is Source & DirectFile {
