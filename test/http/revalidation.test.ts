@@ -109,6 +109,16 @@ describe('revalidations decided from stat, bytes from the opened file', () => {
     expect([res.status, res.headers['content-range'], res.body.length]).toEqual([416, `bytes */${OLD.length}`, 0]);
   });
 
+  it.each([
+    ['a directory', '/media/sub', 404],
+    ['a missing file', '/media/nothing-here.bin', 404],
+    ['a file in a dot-directory', '/media/.hidden/inside.txt', 404],
+  ])('a revalidation of %s is answered as without the header (%i)', async (_name, path, status) => {
+    const plain = await get(`${server.url}${path}`);
+    const conditional = await get(`${server.url}${path}`, { 'if-none-match': '*', 'if-modified-since': new Date().toUTCString() });
+    expect([plain.status, conditional.status]).toEqual([status, status]);
+  });
+
   it('without conditional headers the file is opened first (as before): bytes of the file that was opened', async () => {
     onNextRequest = 'delete';
     const res = await get(`${server.url}/media/target.bin`);
