@@ -110,13 +110,17 @@ describe('revalidations decided from stat, bytes from the opened file', () => {
   });
 
   it.each([
-    ['a directory', '/media/sub', 404],
-    ['a missing file', '/media/nothing-here.bin', 404],
-    ['a file in a dot-directory', '/media/.hidden/inside.txt', 404],
-  ])('a revalidation of %s is answered as without the header (%i)', async (_name, path, status) => {
+    ['a directory', '/media/sub', 404, 404],
+    ['a missing file', '/media/nothing-here.bin', 404, 404],
+    ['a file in a dot-directory', '/media/.hidden/inside.txt', 404, 404],
+    ['a symlink out of root', '/media/escape.txt', 403, 403],
+    ['a file under a symlinked directory out of root', '/media/escape-dir/secret.txt', 403, 403],
+    ['a symlink inside root', '/media/alias.txt', 200, 304],
+  ])('%s (%s): %i without conditional headers, %i with them', async (_name, path, plainStatus, conditionalStatus) => {
     const plain = await get(`${server.url}${path}`);
-    const conditional = await get(`${server.url}${path}`, { 'if-none-match': '*', 'if-modified-since': new Date().toUTCString() });
-    expect([plain.status, conditional.status]).toEqual([status, status]);
+    const conditional = await get(`${server.url}${path}`, { 'if-none-match': '*' });
+    expect([plain.status, conditional.status]).toEqual([plainStatus, conditionalStatus]);
+    if (conditionalStatus !== 304) expect(conditional.body.equals(plain.body)).toBe(true);
   });
 
   it('without conditional headers the file is opened first (as before): bytes of the file that was opened', async () => {
