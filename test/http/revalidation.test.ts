@@ -2,7 +2,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { partialContent } from '../../src/index.js';
+import { partialContent, type ResponseEvent } from '../../src/index.js';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
 import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
@@ -19,6 +19,7 @@ const NEW = patterned(60_000, 2);
 
 let fixtures: Fixtures;
 let server: Running;
+const events: ResponseEvent[] = [];
 /** What the hook does to `target.bin` once, on the next request. */
 let onNextRequest: 'replace' | 'delete' | undefined;
 
@@ -34,6 +35,7 @@ beforeAll(async () => {
     '/media',
     partialContent(fixtures.root, {
       fallthrough: false,
+      onResponse: (event) => events.push(event),
       setHeaders: (_res: ServerResponse, path: string) => {
         if (!path.endsWith('target.bin') || onNextRequest === undefined) return;
         if (onNextRequest === 'replace') renameSync(join(fixtures.root, 'next.bin'), join(fixtures.root, 'target.bin'));
@@ -51,11 +53,21 @@ afterAll(async () => {
 });
 beforeEach(() => {
   onNextRequest = undefined;
+  events.length = 0;
   reset();
 });
 
+/** The one onResponse event of the last request; it may fire just after the client has the answer (bounded wait). */
+async function onlyEvent(): Promise<ResponseEvent | undefined> {
+  for (let i = 0; i < 200 && events.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(events).toHaveLength(1);
+  return events[0];
+}
+
 async function etagOf(name: string): Promise<string> {
   const res = await get(`${server.url}/media/${name}`, {}, 'HEAD');
+  // Let this request's own onResponse event land first, so it is not taken for the next one's.
+  for (let i = 0; i < 200 && !events.some((event) => event.method === 'HEAD'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   return String(res.headers.etag);
 }
 
@@ -63,8 +75,11 @@ describe('revalidations decided from stat, bytes from the opened file', () => {
   it('a matching If-None-Match is a 304 without the file being opened (deleted after stat, still 304)', async () => {
     const etag = await etagOf('target.bin');
     onNextRequest = 'delete';
+    events.length = 0;
     const res = await get(`${server.url}/media/target.bin`, { 'if-none-match': etag });
     expect([res.status, res.headers.etag, res.body.length]).toEqual([304, etag, 0]);
+    const event = await onlyEvent();
+    expect([event?.status, event?.size, event?.bytesWritten, event?.aborted]).toEqual([304, OLD.length, 0, false]);
   });
 
   it('a matching If-Modified-Since is a 304 the same way', async () => {
@@ -83,9 +98,19 @@ describe('revalidations decided from stat, bytes from the opened file', () => {
   it('a miss whose file is replaced before it is opened: 200 with the new bytes and the new ETag', async () => {
     const newTag = await etagOf('next.bin'); // a rename keeps the inode, so the tag moves with the file
     onNextRequest = 'replace';
+    events.length = 0;
     const res = await get(`${server.url}/media/target.bin`, { 'if-none-match': '"something-else"' });
     expect([res.status, res.headers.etag, res.headers['content-length']]).toEqual([200, newTag, String(NEW.length)]);
     expect(res.body.equals(NEW)).toBe(true);
+    // onResponse describes the file that was sent, not the one first stat'ed.
+    const event = await onlyEvent();
+    expect([event?.status, event?.size, event?.bytesWritten, event?.bytesExpected, event?.source?.endsWith('target.bin')]).toEqual([
+      200,
+      NEW.length,
+      NEW.length,
+      NEW.length,
+      true,
+    ]);
   });
 
   it('a miss on the stat-ed file that matches the file actually opened is decided again: 304', async () => {
