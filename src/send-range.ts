@@ -61,12 +61,12 @@ export async function serveSource(
   const startedAt = performance.now();
   if (res.headersSent) throw new HttpError(500, 'sendRange: headers were already sent');
   let source: Source;
-  let openFile: (() => Promise<Source>) | undefined;
+  let lazy: LazyFile | undefined;
   try {
     if (typeof input === 'string' && asksToRevalidate(req)) {
       // Most revalidations end in a 304: decide from stat(2), open only for bytes (bench/RESULTS.md).
       source = await describeFile(input);
-      openFile = () => fileSource(input);
+      lazy = new LazyFile(input);
     } else {
       source = await toSource(input);
     }
@@ -74,9 +74,8 @@ export async function serveSource(
     throw toHttpError(error);
   }
   const record = new ResponseRecord(req, res, source, options, startedAt);
-  const opened: Source[] = [];
   try {
-    await respond(req, res, source, options, record, openFile, opened);
+    await respond(req, res, source, options, record, lazy);
   } catch (error) {
     if (res.headersSent) {
       record.fail(error);
@@ -86,7 +85,19 @@ export async function serveSource(
     }
   } finally {
     await closeQuietly(source);
-    for (const file of opened) await closeQuietly(file);
+    if (lazy?.opened !== undefined) await closeQuietly(lazy.opened);
+  }
+}
+
+/** A file that was only described (stat); opened if and when the answer needs its bytes. */
+class LazyFile {
+  opened: Source | undefined;
+
+  constructor(private readonly path: string) {}
+
+  async open(): Promise<Source> {
+    this.opened = await fileSource(this.path);
+    return this.opened;
   }
 }
 
@@ -96,10 +107,9 @@ function asksToRevalidate(req: IncomingMessage): boolean {
 }
 
 /**
- * Decides and writes the answer. `openFile`, when given, opens the bytes of a `source` that was only
- * described: it is called only if the answer carries a body, and if the opened file is not the one
- * described (replaced or rewritten in between), the answer is decided again from the opened file.
- * What was opened goes into `opened`, for the caller to close.
+ * Decides and writes the answer. With `lazy`, `described` came from stat alone: the file is opened
+ * only if the answer carries a body, and if the opened file is not the one described (replaced or
+ * rewritten in between), the answer is decided again from the opened file. The caller closes it.
  */
 async function respond(
   req: IncomingMessage,
@@ -107,17 +117,15 @@ async function respond(
   described: Source,
   options: ResolvedSendOptions,
   record: ResponseRecord,
-  openFile: (() => Promise<Source>) | undefined,
-  opened: Source[],
+  lazy?: LazyFile,
 ): Promise<void> {
   options.setHeaders?.(res, described.name ?? '', described.stats);
   const request = { method: req.method ?? 'GET', headers: req.headers };
   const policy = policyFor(req, res, options);
   let source = described;
   let decision = decide(request, representationOf(res, source, options), policy);
-  if (openFile !== undefined && req.method !== 'HEAD' && decision.body.kind !== 'none') {
-    source = await openFile();
-    opened.push(source);
+  if (lazy !== undefined && req.method !== 'HEAD' && decision.body.kind !== 'none') {
+    source = await lazy.open();
     record.servedFrom(source);
     if (source.etag !== described.etag) decision = decide(request, representationOf(res, source, options), policy);
   }
