@@ -2,9 +2,9 @@ import { statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { PartialContentOptions, ResponseEvent } from 'partial-content';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WAV_HEADER_BYTES, wavByteRate } from '../../examples/player/tone.js';
-import { launchChromium, type Chromium } from './helpers/browser.js';
+import { useChromium } from './helpers/use-chromium.js';
 import {
   contentRangeOf,
   describeExchanges,
@@ -20,13 +20,7 @@ import { e2eContext, startPlayer } from './helpers/player.js';
 
 const DEFAULT_CAP = 2 * 1024 * 1024;
 
-let browser: Chromium;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 /** Open-ended requests that got a short answer: exactly `cap` bytes, not reaching the last byte. */
 function cappedAnswers(events: readonly ResponseEvent[], cap: number, size: number): ResponseEvent[] {

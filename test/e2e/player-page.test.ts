@@ -4,21 +4,19 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_FILES } from '../../examples/player/samples.js';
 import { get } from '../helpers/http-get.js';
-import { launchChromium, type Chromium } from './helpers/browser.js';
+import { useChromium } from './helpers/use-chromium.js';
 import { contentRangeOf, mediaState, seekAndWait, waitForMetadata, waitForTime } from './helpers/media.js';
 import { e2eContext, startPlayer, type RunningTestPlayer } from './helpers/player.js';
 
 const OUTPUT = 'test-output/player.png';
 const DOCS = 'docs/player.png';
 
-let browser: Chromium;
+const browser = useChromium({ width: 1100, height: 860 });
 let player: RunningTestPlayer;
 beforeAll(async () => {
-  browser = await launchChromium({ width: 1100, height: 860 });
   player = await startPlayer();
 });
 afterAll(async () => {
-  await browser?.close();
   await player?.close();
 });
 

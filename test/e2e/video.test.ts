@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResponseEvent } from 'partial-content';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { moovAtEnd, topLevelBoxes, type Mp4Box } from '../../examples/player/mp4-boxes.js';
-import { launchChromium, type Chromium } from './helpers/browser.js';
+import { useChromium } from './helpers/use-chromium.js';
 import {
   contentRangeOf,
   describeExchanges,
@@ -16,13 +16,7 @@ import { e2eContext, startPlayer } from './helpers/player.js';
 
 const DEFAULT_CAP = 2 * 1024 * 1024;
 
-let browser: Chromium;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe('video element in Chromium', () => {
   const { video, mediaDir } = e2eContext();
