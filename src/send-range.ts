@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, toHttpError } from './errors.js';
 import { contentTypeFor } from './http/content-type.js';
-import { decide, type DecisionPolicy, type Representation } from './http/decide.js';
+import { decide, type Decision, type DecisionBody, type DecisionPolicy, type Representation } from './http/decide.js';
 import { parseEntityTag, parseHttpDate } from './http/validators.js';
 import { normalizeSendOptions, type ResolvedSendOptions } from './options.js';
 import { describeFile, fileSource } from './sources/file.js';
@@ -123,14 +123,16 @@ async function respond(
   const request = { method: req.method ?? 'GET', headers: req.headers };
   const policy = policyFor(req, res, options);
   let source = described;
+  // HEAD is decided like GET (same headers) and sends no body.
+  const bodyOf = (answer: Decision): DecisionBody => (req.method === 'HEAD' ? { kind: 'none' } : answer.body);
   let decision = decide(request, representationOf(res, source, options), policy);
-  if (lazy !== undefined && req.method !== 'HEAD' && decision.body.kind !== 'none') {
+  if (lazy !== undefined && bodyOf(decision).kind !== 'none') {
     source = await lazy.open();
     record.servedFrom(source);
     if (source.etag !== described.etag) decision = decide(request, representationOf(res, source, options), policy);
   }
   record.decided(decision);
-  const body = req.method === 'HEAD' ? { kind: 'none' as const } : decision.body;
+  const body = bodyOf(decision);
   switch (body.kind) {
     case 'none':
       writeHead(res, decision);
