@@ -6,8 +6,11 @@ export interface GetResponse {
   readonly body: Buffer;
 }
 
-/** A plain node:http request that buffers the whole body (no client-side normalisation of bodies). */
-export function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<GetResponse> {
+/**
+ * A plain node:http request that buffers the whole body (no client-side normalisation of bodies).
+ * With `idleTimeoutMs`, a connection that stays silent that long is destroyed and the promise rejects.
+ */
+export function get(url: string, headers: Record<string, string> = {}, method = 'GET', idleTimeoutMs?: number): Promise<GetResponse> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -16,6 +19,7 @@ export function get(url: string, headers: Record<string, string> = {}, method = 
       res.on('error', reject);
     });
     req.on('error', reject);
+    if (idleTimeoutMs !== undefined) req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no answer within ${idleTimeoutMs} ms: ${url}`)));
     req.end();
   });
 }

@@ -57,9 +57,14 @@ beforeEach(() => {
   reset();
 });
 
-/** The one onResponse event of the last request; it may fire just after the client has the answer (bounded wait). */
+/** Waits (at most 2 s) until `condition` holds: onResponse may fire just after the client has its answer. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** The one onResponse event of the last request. */
 async function onlyEvent(): Promise<ResponseEvent | undefined> {
-  for (let i = 0; i < 200 && events.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  await until(() => events.length > 0);
   expect(events).toHaveLength(1);
   return events[0];
 }
@@ -67,7 +72,7 @@ async function onlyEvent(): Promise<ResponseEvent | undefined> {
 async function etagOf(name: string): Promise<string> {
   const res = await get(`${server.url}/media/${name}`, {}, 'HEAD');
   // Let this request's own onResponse event land first, so it is not taken for the next one's.
-  for (let i = 0; i < 200 && !events.some((event) => event.method === 'HEAD'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  await until(() => events.some((event) => event.method === 'HEAD'));
   return String(res.headers.etag);
 }
 

@@ -79,19 +79,6 @@ function ask(socket: Socket): Promise<Outcome> {
   });
 }
 
-/** A GET that gives up (rejects) after `ms`, so a server that is not answering yet cannot hang the test. */
-async function getWithin(ms: number, url: string, headers: Record<string, string> = {}): ReturnType<typeof get> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([get(url, headers), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function open(port: number): Promise<Socket> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -150,21 +137,21 @@ describe('descriptor exhaustion', () => {
     while (Date.now() < deadline) {
       fds = child.fds();
       if (fds <= baselineFds) {
-        answer = await getWithin(3_000, `http://127.0.0.1:${child.port}/media/${NAME}`, { range: 'bytes=1000-1999' }).catch(
+        answer = await get(`http://127.0.0.1:${child.port}/media/${NAME}`, { range: 'bytes=1000-1999' }, 'GET', 3_000).catch(
           (error: unknown) => ((lastError = error), undefined),
         );
         if (answer !== undefined) break;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const after = await getWithin(3_000, `http://127.0.0.1:${child.port}/__stats`).then((r) => JSON.parse(r.body.toString()) as typeof baseline);
+    const after = await get(`http://127.0.0.1:${child.port}/__stats`, {}, 'GET', 3_000).then((r) => JSON.parse(r.body.toString()) as typeof baseline);
     console.info(
       `exhaustion: descriptors after ${fds} (baseline ${baselineFds}); accept errors seen by the server: ${after.acceptErrors}; ` +
         `statuses reported by onResponse ${JSON.stringify(after.statuses)}; last probe error ${String(lastError ?? 'none')}`,
     );
     expect(fds).toBeLessThanOrEqual(baselineFds);
     expect([answer?.status, answer?.body.equals(BYTES.subarray(1000, 2000))]).toEqual([206, true]);
-    const whole = await getWithin(3_000, `http://127.0.0.1:${child.port}/media/nums.txt`);
+    const whole = await get(`http://127.0.0.1:${child.port}/media/nums.txt`, {}, 'GET', 3_000);
     expect([whole.status, whole.body.equals(fixtures.files['nums.txt']!)]).toEqual([200, true]);
     expect(child.alive()).toBe(true);
     expect(child.stderr()).not.toMatch(/Error|uncaught/i);
