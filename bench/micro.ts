@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { transpileFile } from './build.js';
-import { cleanupOnExit, cpuSeconds, startNodeServer, type RunningServer } from './processes.js';
+import { cleanupOnExit, cpuSeconds, startServerProcess, type RunningServer } from './processes.js';
 import { median } from './report.js';
 import { DONE_LUA, runWrk } from './wrk.js';
 
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const lua = join(work, 'done.lua');
   writeFileSync(lua, DONE_LUA);
   const servers: RunningServer[] = [];
-  for (const mode of modes) servers.push(await startNodeServer(mode, { script, kind: mode, root: file, library: '', cpu: 0 }));
+  for (const mode of modes) servers.push(await startServerProcess(mode, [process.execPath, script, mode, file], 0));
   const results = new Map<string, { rps: number[]; cpu: number[] }>(modes.map((m) => [m, { rps: [], cpu: [] }]));
   for (let rep = 0; rep < reps; rep++) {
     for (const server of servers) {

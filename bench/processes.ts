@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Every child this run started, by PID; killed on exit, failure or signal. */
 const children = new Set<ChildProcess>();
@@ -66,16 +64,13 @@ function waitExit(child: ChildProcess, ms: number): Promise<void> {
   });
 }
 
-/** Starts `node <script> kind root lib` pinned to `cpu`; resolves once it prints its port. */
-export function startNodeServer(
-  name: string,
-  options: { script: string; kind: string; root: string; library: string; cpu: number; nodeFlags?: readonly string[] },
-): Promise<RunningServer> {
-  const child = spawn(
-    'taskset',
-    ['-c', String(options.cpu), process.execPath, ...(options.nodeFlags ?? []), options.script, options.kind, options.root, options.library],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+/**
+ * Starts a server process (`command`: program and arguments) pinned to `cpu`; resolves once it prints
+ * its port as a JSON line `{"port":N}`. It must exit when its stdin closes. Any runtime fits: the
+ * servers of bench/server.ts run under node, a Bun or Deno server is one more command.
+ */
+export function startServerProcess(name: string, command: readonly string[], cpu: number): Promise<RunningServer> {
+  const child = spawn('taskset', ['-c', String(cpu), ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
   track(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -104,7 +99,7 @@ export function startNodeServer(
       resolve({
         name,
         port,
-        // taskset execs node, so the child's PID is the server's.
+        // taskset execs the server, so the child's PID is the server's.
         pids: () => (pid === undefined ? [] : [pid]),
         stop: async () => {
           child.stdin?.end();
@@ -114,94 +109,6 @@ export function startNodeServer(
     });
     child.once('exit', (code) => fail(new Error(`${name}: exited with ${String(code)} before listening. ${stderr}`)));
   });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-export const NGINX = '/usr/sbin/nginx';
-
-/** nginx as a non-daemon child with its own configuration (sendfile on, tcp_nopush off, one worker). */
-export async function startNginx(name: string, options: { root: string; dir: string; cpu: number }): Promise<RunningServer> {
-  const port = await freePort();
-  const prefix = join(options.dir, `nginx-${port}`);
-  mkdirSync(join(prefix, 'logs'), { recursive: true });
-  const conf = join(prefix, 'nginx.conf');
-  const temp = (what: string): string => `${what}_temp_path ${join(prefix, what)};`;
-  writeFileSync(
-    conf,
-    `user root root;
-daemon off;
-worker_processes 1;
-pid ${join(prefix, 'nginx.pid')};
-error_log ${join(prefix, 'logs', 'error.log')} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush off;
-  keepalive_requests 100000000;
-  default_type application/octet-stream;
-  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}
-  server {
-    listen 127.0.0.1:${port} backlog=1024;
-    root ${options.root};
-    location / { }
-  }
-}
-`,
-  );
-  const child = spawn('taskset', ['-c', String(options.cpu), NGINX, '-p', prefix, '-c', conf, '-e', join(prefix, 'logs', 'error.log')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  track(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (stderr.length < 10_000) stderr += chunk.toString();
-  });
-  for (let i = 0; i < 100 && !(await canConnect(port)); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  if (!(await canConnect(port))) {
-    kill(child);
-    throw new Error(`${name}: nginx did not start. ${stderr}`);
-  }
-  const master = child.pid;
-  return {
-    name,
-    port,
-    pids: () => (master === undefined ? [] : [master, ...childPids(master)]),
-    stop: async () => {
-      if (master !== undefined && child.exitCode === null) process.kill(master, 'SIGTERM');
-      await waitExit(child, 3000);
-    },
-  };
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** Resident memory of a process in bytes: current (VmRSS) and peak (VmHWM). */

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { build } from './build.js';
 import { summariseProfiles } from './profile.js';
 import { createFixtures, FRESH_A, FRESH_B, expectedBytes, rewriteFresh, type Fixtures } from './fixtures.js';
-import { cleanupOnExit, cpuSeconds, memory, NGINX, startNginx, startNodeServer, type RunningServer } from './processes.js';
+import { nginxInstalled, staticFiles, startNginx, NGINX } from '../test/helpers/nginx.js';
+import { cleanupOnExit, cpuSeconds, memory, startServerProcess, type RunningServer } from './processes.js';
 import { BARE, CEILING, goals, OURS, renderMarkdown, spliceGenerated, type MeasuredRun, type RunData, type ScenarioResult } from './report.js';
 import { checkSample, fetch, scenarios as allScenarios, type Scenario } from './scenarios.js';
 import { slowReaders, type SlowReadersResult } from './slow-readers.js';
@@ -76,7 +77,6 @@ for (const spec of values.variant) {
   variants.set(name, where);
 }
 
-const haveNginx = existsSync(NGINX);
 const servers: ServerDef[] = [
   { name: OURS, kind: 'partialContent', variant: 'current' },
   { name: BARE, kind: 'sendRange', variant: 'current' },
@@ -103,7 +103,7 @@ const servers: ServerDef[] = [
   { name: 'res.sendFile', kind: 'res.sendFile' },
   { name: '@fastify/static', kind: '@fastify/static' },
   { name: 'sirv', kind: 'sirv' },
-  ...(haveNginx ? [{ name: 'nginx', kind: 'nginx' }] : []),
+  ...(nginxInstalled ? [{ name: 'nginx', kind: 'nginx' }] : []),
   { name: CEILING, kind: 'ceiling' },
 ].filter((s) => onlyServers === undefined || onlyServers.includes(s.name));
 
@@ -150,10 +150,13 @@ function fail(message: string): void {
 }
 
 async function startServer(def: ServerDef, built: ReturnType<typeof build>, root: string, label: string): Promise<RunningServer> {
-  if (def.kind === 'nginx') return startNginx(def.name, { root, dir: workDir, cpu: SERVER_CPU });
+  if (def.kind === 'nginx') {
+    const nginx = await startNginx(staticFiles(root), { cpu: SERVER_CPU, accessLog: false });
+    return { name: def.name, port: nginx.port, pids: () => nginx.pids(), stop: () => nginx.stop() };
+  }
   const library = built.libraries.get(def.variant ?? 'current') ?? '';
   const nodeFlags = values.profile && ours(def.name) ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILES, `${label}-${def.name}`)] : [];
-  return startNodeServer(def.name, { script: built.server, kind: def.kind, root, library, cpu: SERVER_CPU, nodeFlags });
+  return startServerProcess(def.name, [process.execPath, ...nodeFlags, built.server, def.kind, root, library], SERVER_CPU);
 }
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
@@ -263,7 +266,7 @@ function checkLoad(scenario: Scenario, name: string, result: WrkResult): void {
 }
 
 function machine(): Array<[string, string]> {
-  const nginxVersion = haveNginx ? sh('sh', ['-c', `${NGINX} -v 2>&1`]).replace(/^nginx version:\s*/, '') : 'not installed';
+  const nginxVersion = nginxInstalled ? sh('sh', ['-c', `${NGINX} -v 2>&1`]).replace(/^nginx version:\s*/, '') : 'not installed';
   return [
     ['nproc', String(availableParallelism())],
     ['CPU', cpus()[0]?.model ?? 'unknown'],

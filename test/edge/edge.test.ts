@@ -6,7 +6,7 @@ import { partialContent, type ResponseEvent } from '../../src/index.js';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
 import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
-import { nginxAvailability, startNginxConfig, type RunningNginx } from './nginx.js';
+import { nginxAvailability, startNginxConfig, upstreamServers, type RunningNginx } from '../helpers/nginx.js';
 
 // examples/edge/nginx.conf, run as it is except for two addresses, in front of partialContent.
 
@@ -14,11 +14,11 @@ const MiB = 1024 * 1024;
 const SIZE = 3 * MiB + 12_345; // four slices, the last one short
 const FILE = patterned(SIZE, 17);
 
-/** The example config with the app's address and a free port for the edge. */
-function exampleConfig(appPort: number): string {
+/** The example config with the apps' addresses (round-robin when several) and a free port for the edge. */
+function exampleConfig(appPorts: readonly number[]): string {
   let config = readFileSync(new URL('../../examples/edge/nginx.conf', import.meta.url), 'utf8');
   for (const [from, to] of [
-    ['server 127.0.0.1:3001;', `server 127.0.0.1:${appPort};`],
+    ['server 127.0.0.1:3001;', upstreamServers(appPorts)],
     ['listen 127.0.0.1:8080;', 'listen 127.0.0.1:{{PORT}};'],
   ] as const) {
     expect(config.split(from), `examples/edge/nginx.conf should contain "${from}" once`).toHaveLength(2);
@@ -75,7 +75,7 @@ describe.skipIf(mode !== 'run')('nginx (slice + proxy_cache, examples/edge/nginx
     server.use('/tracks', partialContent(fixtures.root, { maxAge: '1h', onResponse: (event) => origin.push(event) }));
     withSentinels(server);
     app = await listen(server);
-    edge = await startNginxConfig(exampleConfig(app.port));
+    edge = await startNginxConfig(exampleConfig([app.port]));
   });
 
   afterAll(async () => {

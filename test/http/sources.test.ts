@@ -13,7 +13,7 @@ import {
   type Source,
   type SourceInput,
 } from '../../src/index.js';
-import { nginxAvailability, startNginx, type RunningNginx } from '../edge/nginx.js';
+import { nginxAvailability, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
 import { parseMultipart } from '../helpers/multipart.js';

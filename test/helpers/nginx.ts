@@ -1,3 +1,5 @@
+// The one nginx launcher of the repository: the edge tests, the sources tests and the bench all start
+// nginx through it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
@@ -19,29 +21,37 @@ export function nginxAvailability(suite: string): 'run' | 'fail' | 'skip' {
   return 'skip';
 }
 
+export interface NginxOptions {
+  /** Pin nginx to this CPU (`taskset -c`), as the bench does with every server. */
+  readonly cpu?: number;
+}
+
 export interface RunningNginx {
   readonly url: string;
   readonly port: number;
   /** The temp folder holding the config, logs and cache. */
   readonly dir: string;
-  /** nginx's error log so far (level `info`). */
+  /** The PIDs whose CPU time, memory and descriptors are nginx's (the master and any workers). */
+  pids(): number[];
+  /** nginx's error log so far. */
   errorLog(): string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts nginx in the foreground as one process (`master_process off`, so the PID we spawned is all
- * there is to stop) with a generated config in a temp folder: logs, pid file, temp paths and cache
- * live there. `httpBlock` is placed inside `http {}`; `{{PORT}}` and `{{DIR}}` in it are replaced.
+ * Starts nginx with `httpBlock` inside a generated `http {}` (logs, pid file and temp paths in a temp
+ * folder; `{{PORT}}` and `{{DIR}}` in the block are replaced). One process (`master_process off`),
+ * so the PID we spawned is all there is to measure and to stop.
  */
-export function startNginx(httpBlock: string): Promise<RunningNginx> {
-  return startNginxConfig(`daemon off;
+export function startNginx(httpBlock: string, options: NginxOptions & { readonly accessLog?: boolean } = {}): Promise<RunningNginx> {
+  return startNginxConfig(
+    `daemon off;
 master_process off;
 pid {{DIR}}/nginx.pid;
 error_log {{DIR}}/error.log info;
-events { worker_connections 256; }
+events { worker_connections 4096; }
 http {
-  access_log {{DIR}}/access.log;
+  access_log ${options.accessLog === false ? 'off' : '{{DIR}}/access.log'};
   client_body_temp_path {{DIR}}/client_body;
   proxy_temp_path {{DIR}}/proxy_temp;
   fastcgi_temp_path {{DIR}}/fastcgi_temp;
@@ -49,7 +59,26 @@ http {
   scgi_temp_path {{DIR}}/scgi_temp;
 ${httpBlock}
 }
-`);
+`,
+    options,
+  );
+}
+
+/** An `http {}` block serving the files under `root` on `{{PORT}}` the way a tuned static server does. */
+export function staticFiles(root: string): string {
+  return `  sendfile on;
+  tcp_nopush off;
+  keepalive_requests 100000000;
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:{{PORT}} backlog=1024;
+    root ${root};
+  }`;
+}
+
+/** The `server` lines of an `upstream {}` block: nginx balances round-robin over these app ports. */
+export function upstreamServers(ports: readonly number[]): string {
+  return ports.map((port) => `server 127.0.0.1:${port};`).join('\n        ');
 }
 
 /**
@@ -58,14 +87,14 @@ ${httpBlock}
  * error log to `error.log` there. `daemon off` and `master_process off` are added on the command
  * line unless the config sets them.
  */
-export async function startNginxConfig(config: string): Promise<RunningNginx> {
+export async function startNginxConfig(config: string, options: NginxOptions = {}): Promise<RunningNginx> {
   let lastError: unknown;
   // The free port is found by binding and releasing it, so another process may take it meanwhile.
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'partial-content-nginx-'));
     const port = await freePort();
     try {
-      return await launch(dir, port, config.replaceAll('{{PORT}}', String(port)).replaceAll('{{DIR}}', dir));
+      return await launch(dir, port, config.replaceAll('{{PORT}}', String(port)).replaceAll('{{DIR}}', dir), options);
     } catch (error) {
       lastError = error;
       rmSync(dir, { recursive: true, force: true });
@@ -74,7 +103,11 @@ export async function startNginxConfig(config: string): Promise<RunningNginx> {
   throw lastError;
 }
 
-async function launch(dir: string, port: number, config: string): Promise<RunningNginx> {
+/** Every nginx this process started and has not stopped: killed by PID if the process exits first. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+async function launch(dir: string, port: number, config: string, options: NginxOptions): Promise<RunningNginx> {
   const errorLog = join(dir, 'error.log');
   const globals: string[] = [];
   if (!/^\s*daemon\s/m.test(config)) globals.push('daemon off;');
@@ -83,10 +116,20 @@ async function launch(dir: string, port: number, config: string): Promise<Runnin
   writeFileSync(configPath, config);
   const args = ['-p', `${dir}/`, '-c', configPath, '-e', errorLog];
   if (globals.length > 0) args.push('-g', globals.join(' '));
-  const child = spawn(NGINX, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // taskset execs nginx, so the PID we hold is nginx's either way.
+  const [command, ...rest] = options.cpu === undefined ? [NGINX, ...args] : ['taskset', '-c', String(options.cpu), NGINX, ...args];
+  const child = spawn(command as string, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
+  live.add(child);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const running of live) running.kill('SIGKILL');
+    });
+  }
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
 
   const deadline = Date.now() + 10_000;
   // nginx writes its pid file only after binding, so a port taken by someone else cannot pass this.
@@ -98,10 +141,12 @@ async function launch(dir: string, port: number, config: string): Promise<Runnin
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  const pid = child.pid as number;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     dir,
+    pids: () => [pid, ...childPids(pid)],
     errorLog: () => (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''),
     stop: async () => {
       await stop(child, exited);
@@ -121,7 +166,17 @@ async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
+/** Workers of a master (a config with `master_process on`); none in the default one-process mode. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -132,7 +187,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts connections on the loopback `port`. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {
