@@ -1,4 +1,4 @@
-// npx tsx bench/micro.ts [--reps 7] [--duration 2]: the building blocks of a response on node:http,
+// npm --prefix bench run micro -- [--reps 7] [--duration 2]: the building blocks of a response on node:http,
 // each in its own process pinned to CPU 0, loaded by wrk on CPU 1 (50 connections, 4 KiB body);
 // servers interleaved, medians of req/s and of server CPU time per response.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
