@@ -34,8 +34,8 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile (so the HTTP cache starts empty). */
-export async function launchChromium(viewport = { width: 1100, height: 800 }): Promise<Chromium> {
+/** Headless Chromium with a fresh profile (so the HTTP cache starts empty); `extraArgs` follow {@link CHROMIUM_ARGS}. */
+export async function launchChromium(viewport = { width: 1100, height: 800 }, extraArgs: readonly string[] = []): Promise<Chromium> {
   const executablePath = requireChromium();
   const profile = mkdtempSync(join(tmpdir(), 'partial-content-chromium-'));
   let context: BrowserContext;
@@ -43,7 +43,7 @@ export async function launchChromium(viewport = { width: 1100, height: 800 }): P
     context = await chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...extraArgs],
       viewport,
       timeout: 60_000,
     });

@@ -8,10 +8,10 @@ import { launchChromium, type Chromium } from './browser.js';
  * One Chromium for the calling test file: launched in `beforeAll`, closed in `afterAll`. Returns
  * a handle whose `newPage` reaches the browser launched for the file.
  */
-export function useChromium(viewport?: { width: number; height: number }): Pick<Chromium, 'newPage'> {
+export function useChromium(viewport?: { width: number; height: number }, extraArgs?: readonly string[]): Pick<Chromium, 'newPage'> {
   let launched: Chromium | undefined;
   beforeAll(async () => {
-    launched = await launchChromium(viewport);
+    launched = await launchChromium(viewport, extraArgs);
   });
   afterAll(async () => {
     await launched?.close();
