@@ -1,3 +1,4 @@
+import ms from 'ms';
 import type { CapScope, EtagFunction, PartialContentOptions, ResponseEvent, SendRangeOptions, SetHeadersFunction } from './types.js';
 
 /** 2 MiB: the default answer size for a capped open-ended range. */
@@ -81,22 +82,27 @@ function resolveSend(options: SendRangeOptions): ResolvedSendOptions {
   };
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: ONE_YEAR_MS,
-};
-
-/** `maxAge` in milliseconds from a number or a string such as `'7d'`; capped at one year, as in send. */
+/**
+ * `maxAge` in milliseconds from a number or a string such as `'7d'`, `'2 weeks'` or `'1.5h'`; capped at
+ * one year, as in send. Strings are read by the `ms` package, as serve-static (through send) reads them,
+ * so every value it accepts means the same here. Unlike send, which quietly treats a negative or
+ * unreadable value as 0, those throw.
+ */
 export function parseMaxAge(value: unknown): number {
-  let ms: number | undefined;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) ms = value;
-  if (typeof value === 'string') {
-    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*$/i.exec(value);
-    if (match?.[1] !== undefined) ms = Number(match[1]) * (UNIT_MS[(match[2] ?? 'ms').toLowerCase()] ?? 1);
+  const milliseconds = typeof value === 'string' ? parseDuration(value) : value;
+  if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds) || milliseconds < 0) {
+    throw new TypeError(`maxAge must be milliseconds or a string such as '7d' or '2 weeks', got ${describe(value)}`);
   }
-  if (ms === undefined) {
-    throw new TypeError(`maxAge must be milliseconds or a string such as '7d', got ${describe(value)}`);
+  return Math.min(milliseconds, ONE_YEAR_MS);
+}
+
+/** `ms`'s reading of a string; it returns `undefined` for what it cannot read and throws for `''`. */
+function parseDuration(value: string): number | undefined {
+  try {
+    return ms(value as ms.StringValue) as number | undefined;
+  } catch {
+    return undefined;
   }
-  return Math.min(ms, ONE_YEAR_MS);
 }
 
 function checkObject(options: object, known: readonly string[]): void {
@@ -104,7 +110,11 @@ function checkObject(options: object, known: readonly string[]): void {
     throw new TypeError(`options must be an object, got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`${key} is not an option of partial-content`);
+    if (known.includes(key)) continue;
+    if ((MIDDLEWARE_KEYS as readonly string[]).includes(key)) {
+      throw new TypeError(`${key} is an option of partialContent (the middleware) only: sendRange serves the source it is given`);
+    }
+    throw new TypeError(`${key} is not an option of partial-content`);
   }
 }
 

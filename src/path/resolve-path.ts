@@ -12,7 +12,8 @@ export type ResolveResult =
  * Percent-decoding happens exactly once, so `%252e` stays the literal name `%2e`. Malformed
  * encoding and NUL bytes → 400; `..` segments, backslashes and drive letters → 403; dotfiles →
  * 404 (`'ignore'`) or 403 (`'deny'`). Containment is checked with `path.relative`, never by prefix.
- * Symlinks are the caller's job (compare real paths).
+ * A path ending in `/` keeps its trailing separator, so only a directory can match it. Symlinks are the
+ * caller's job (compare real paths).
  */
 export function resolvePath(root: string, requestPath: string, dotfiles: 'ignore' | 'deny' | 'allow'): ResolveResult {
   const query = requestPath.indexOf('?');
@@ -40,9 +41,12 @@ export function resolvePath(root: string, requestPath: string, dotfiles: 'ignore
     }
   }
 
-  const absolute = join(root, ...segments);
-  if (!isInside(root, absolute)) return { kind: 'reject', status: 403, reason: 'outside root' };
-  return { kind: 'ok', absolute };
+  const normalized = join(root, ...segments);
+  if (!isInside(root, normalized)) return { kind: 'reject', status: 403, reason: 'outside root' };
+  // A path ending in `/` or `/.` names a directory. join() would drop that, and `track.mp3/` would
+  // serve the file; kept, the file system answers ENOTDIR for a file (a 404), as it does for send.
+  const last = segments[segments.length - 1];
+  return { kind: 'ok', absolute: last === '' || last === '.' ? `${normalized}${sep}` : normalized };
 }
 
 /** `scheme://authority` at the start of an absolute-form request target. */

@@ -46,7 +46,7 @@ describe('methods', () => {
 });
 
 describe('what is not found', () => {
-  it.each(['/media/missing.mp3', '/media/sub', '/media/sub/', '/media/', '/media/nums.txt/x'])(
+  it.each(['/media/missing.mp3', '/media/sub', '/media/sub/', '/media/', '/media/nums.txt/x', '/media/nums.txt/', '/media/nums.txt/.'])(
     '%s falls through, or is a 404 with fallthrough false',
     async (path) => {
       const loose = await get(`${fallthrough.url}${path}`);
@@ -101,6 +101,15 @@ describe('path safety (raw request targets)', () => {
     const res = await rawRequest(server.port, '/media/.env');
     expect(res.status).toBe(status);
     if (status === 200) expect(res.body.toString()).toBe('SECRET=1');
+  });
+
+  // serve-static's rule, which the options table states: with fallthrough (the default) a denied
+  // dotfile goes on with next() like a missing file; the 403 reaches the client only without it.
+  it.each(['deny', 'ignore'] as const)('dotfiles: %s with fallthrough goes on with next()', async (dotfiles) => {
+    const server = await serve({ dotfiles });
+    const res = await rawRequest(server.port, '/media/.env');
+    expect(res.headers['x-sentinel']).toBe('next');
+    expect(res.body.toString()).toBe(FELL_THROUGH);
   });
 });
 

@@ -171,6 +171,15 @@ export function traversalCorpus(outsideAbsolute: string): TraversalCase[] {
     ['symlink', '/loop', r404],
     ['symlink', '/dangling', r404],
 
+    // A trailing slash names a directory: a file there is ENOTDIR, as for send (no file is served).
+    ['trailing slash', '/nums.txt/', r404],
+    ['trailing slash', '/nums.txt%2f', r404],
+    ['trailing slash', '/nums.txt//', r404],
+    ['trailing slash', '/nums.txt/.', r404],
+    ['trailing slash', '/sub/track.ogg/', r404],
+    ['trailing slash', '/alias.txt/', r404],
+    ['trailing slash', '/nums.txt/?v=1', r404],
+
     // Directories are not files.
     ['directory', '/', r404],
     ['directory', '/sub', r404],
@@ -194,6 +203,8 @@ export function traversalCorpus(outsideAbsolute: string): TraversalCase[] {
     ['twin', '/sub/./track.ogg', serve('sub/track.ogg')],
     ['twin', '/./nums.txt', serve('nums.txt')],
     ['twin', '//nums.txt', serve('nums.txt')],
+    ['twin', '/sub//track.ogg', serve('sub/track.ogg')],
+    ['twin', '/nums.txt?trailing=/', serve('nums.txt')],
     ['twin', '/alias.txt', serve('nums.txt')],
     ['twin', '/inner-dir/track.ogg', serve('sub/track.ogg')],
     ['twin', '/sub/up/nums.txt', serve('nums.txt')],

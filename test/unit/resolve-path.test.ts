@@ -16,9 +16,21 @@ describe('resolvePath: served', () => {
     { path: '//sub//track.ogg', file: 'sub/track.ogg' },
     { path: '/./song.mp3', file: 'song.mp3' },
     { path: '/12:00.mp3', file: '12:00.mp3' },
-    { path: '/', file: '' },
   ])('$path → $file', ({ path, file }) => {
     expect(resolvePath(ROOT, path, 'ignore')).toEqual({ kind: 'ok', absolute: join(ROOT, file) });
+  });
+
+  // A trailing slash names a directory: kept, so a file there is ENOTDIR (send and the shell agree).
+  it.each([
+    { path: '/', absolute: '/srv/media/' },
+    { path: '/.', absolute: '/srv/media/' },
+    { path: '/song.mp3/', absolute: '/srv/media/song.mp3/' },
+    { path: '/song.mp3/.', absolute: '/srv/media/song.mp3/' },
+    { path: '/song.mp3%2F', absolute: '/srv/media/song.mp3/' },
+    { path: '/song.mp3//?x=1', absolute: '/srv/media/song.mp3/' },
+    { path: '/sub/', absolute: '/srv/media/sub/' },
+  ])('$path keeps its directory form: $absolute', ({ path, absolute }) => {
+    expect(resolvePath(ROOT, path, 'ignore')).toEqual({ kind: 'ok', absolute });
   });
 });
 
