@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { HttpError, toHttpError } from './errors.js';
 import { normalizeMiddlewareOptions, type ResolvedMiddlewareOptions } from './options.js';
 import { isInside, resolvePath } from './path/resolve-path.js';
+import { servedRoot, type ServedRoot } from './path/root.js';
 import { serveSource } from './send-range.js';
 import type { PartialContentOptions } from './types.js';
 
@@ -20,22 +20,17 @@ export type PartialContentMiddleware = (
  * (no `..`, no symlinks out of it, no dotfiles by default). Options are checked here, once: a bad
  * value throws a `TypeError` naming it.
  *
- * @param root The folder to serve; relative paths are resolved against the working directory now.
+ * @param root The folder to serve. A relative path is resolved against `process.cwd()` now, when the
+ * middleware is created; prefer `path.join(import.meta.dirname, 'media')`. A path naming a file throws a
+ * `TypeError`; a folder that does not exist yet is accepted, and the first request that finds it missing
+ * emits a warning (once).
  * @example
  * app.use('/media', partialContent('./songs', { maxAge: '1d' }));
  */
 export function partialContent(root: string, options?: PartialContentOptions): PartialContentMiddleware {
   if (typeof root !== 'string' || root === '') throw new TypeError('root must be a non-empty path');
   const resolved = normalizeMiddlewareOptions(options);
-  const absoluteRoot = resolve(root);
-  let realRoot: Promise<string> | undefined;
-  const rootReal = (): Promise<string> => {
-    realRoot ??= realpath(absoluteRoot).catch((error: unknown) => {
-      realRoot = undefined; // the folder may appear later
-      throw error;
-    });
-    return realRoot;
-  };
+  const served = servedRoot(root);
 
   return function partialContentMiddleware(req, res, next) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -49,7 +44,7 @@ export function partialContent(root: string, options?: PartialContentOptions): P
       res.end();
       return;
     }
-    serveFile(req, res, absoluteRoot, rootReal, resolved).then(
+    serveFile(req, res, served, resolved).then(
       (outcome) => {
         if (outcome !== undefined) forward(outcome, resolved, next);
       },
@@ -65,16 +60,18 @@ export function partialContent(root: string, options?: PartialContentOptions): P
 async function serveFile(
   req: IncomingMessage,
   res: ServerResponse,
-  root: string,
-  rootReal: () => Promise<string>,
+  root: ServedRoot,
   options: ResolvedMiddlewareOptions,
 ): Promise<HttpError | undefined> {
-  const target = resolvePath(root, req.url ?? '/', options.dotfiles);
+  const target = resolvePath(root.absolute, req.url ?? '/', options.dotfiles);
   if (target.kind === 'reject') return new HttpError(target.status, statusText(target.status), { code: target.reason });
 
-  const real = await realpath(target.absolute);
+  const real = await realpath(target.absolute).catch(async (error: unknown) => {
+    await root.explainNotFound();
+    throw error;
+  });
   // A symlink may point anywhere; only its real target's place counts.
-  if (!isInside(await rootReal(), real)) return new HttpError(403, 'Forbidden', { code: 'symlink outside root' });
+  if (!isInside(await root.real(), real)) return new HttpError(403, 'Forbidden', { code: 'symlink outside root' });
   await serveSource(req, res, real, options);
   return undefined;
 }
