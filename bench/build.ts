@@ -33,7 +33,7 @@ export interface Build {
 }
 
 /**
- * Transpiles bench/server.ts and each library variant into `outDir` (inside the repository, so the
+ * Transpiles bench/server.ts (with the allocation counter it imports) and each library variant into `outDir` (inside the repository, so the
  * packages resolve from its node_modules). A variant is a folder holding a copy of src/, or a git
  * revision whose src/ is extracted with `git archive`.
  */
@@ -41,6 +41,7 @@ export function build(repo: string, outDir: string, variants: ReadonlyMap<string
   rmSync(outDir, { recursive: true, force: true });
   const server = join(outDir, 'server.js');
   transpileFile(join(repo, 'bench', 'server.ts'), server);
+  transpileFile(join(repo, 'bench', 'allocation.ts'), join(outDir, 'allocation.js'));
   const libraries = new Map<string, string>();
   transpileTree(join(repo, 'src'), join(outDir, 'lib', 'current'));
   libraries.set('current', join(outDir, 'lib', 'current', 'index.js'));

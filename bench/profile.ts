@@ -32,6 +32,9 @@ function shortUrl(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
+type CallFrame = ProfileNode['callFrame'];
+const keyOf = ({ functionName, url, lineNumber }: CallFrame): string => `${functionName || '(anonymous)'} ${shortUrl(url)}${url === '' ? '' : `:${lineNumber + 1}`}`;
+
 export function summariseProfile(profile: CpuProfile, top = 25): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
@@ -47,24 +50,21 @@ export function summariseProfile(profile: CpuProfile, top = 25): string {
   for (const [id, time] of self) {
     const node = byId.get(id);
     if (node === undefined) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const key = `${functionName || '(anonymous)'} ${shortUrl(url)}${url === '' ? '' : `:${lineNumber + 1}`}`;
+    const key = keyOf(node.callFrame);
     byFunction.set(key, (byFunction.get(key) ?? 0) + time);
-    const where = area(url, functionName);
+    const where = area(node.callFrame.url, node.callFrame.functionName);
     byArea.set(where, (byArea.get(where) ?? 0) + time);
   }
   // Inclusive time: each sample counts once for every distinct function on its stack.
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const inclusive = new Map<string, number>();
-  const keyOf = (node: ProfileNode): string =>
-    `${node.callFrame.functionName || '(anonymous)'} ${shortUrl(node.callFrame.url)}${node.callFrame.url === '' ? '' : `:${node.callFrame.lineNumber + 1}`}`;
   for (const [id, time] of self) {
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const node = byId.get(at);
       if (node === undefined) break;
-      const key = keyOf(node);
+      const key = keyOf(node.callFrame);
       if (seen.has(key) || key.startsWith('(root)') || key.startsWith('(idle)')) continue;
       seen.add(key);
       inclusive.set(key, (inclusive.get(key) ?? 0) + time);
@@ -103,4 +103,43 @@ export function summariseProfiles(dir: string): string {
     }
   }
   return out.join('\n\n');
+}
+
+/** A node of V8's sampling heap profile (`HeapProfiler.stopSampling`): a call tree with bytes. */
+interface HeapNode {
+  readonly callFrame: CallFrame;
+  readonly selfSize: number;
+  readonly children: readonly HeapNode[];
+}
+
+/** Where the sampled bytes were allocated, per response: by area, then by function (self) and call path. */
+export function summariseHeapProfile(profile: { head: HeapNode }, responses: number, top = 25): string {
+  const byFunction = new Map<string, number>();
+  const byArea = new Map<string, number>();
+  const byPath = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode, path: readonly string[]): void => {
+    const key = keyOf(node.callFrame);
+    const here = key.startsWith('(root)') ? path : [...path, key];
+    if (node.selfSize > 0) {
+      total += node.selfSize;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize);
+      const where = area(node.callFrame.url, node.callFrame.functionName);
+      byArea.set(where, (byArea.get(where) ?? 0) + node.selfSize);
+      // The allocating function and three callers, so a Node internal names who asked for it.
+      const trail = here.slice(-4).reverse().join(' ← ');
+      byPath.set(trail, (byPath.get(trail) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) walk(child, here);
+  };
+  walk(profile.head, []);
+  const per = (bytes: number): string => `${Math.round(bytes / Math.max(1, responses)).toLocaleString('en-US').padStart(7)} B`;
+  const sorted = (map: Map<string, number>): Array<[string, number]> => [...map].sort((a, b) => b[1] - a[1]);
+  const lines = [`sampled ${per(total)} per response over ${responses} responses`, 'by area:'];
+  for (const [where, bytes] of sorted(byArea)) lines.push(`  ${per(bytes)} ${where}`);
+  lines.push(`top ${top} functions by bytes allocated:`);
+  for (const [key, bytes] of sorted(byFunction).slice(0, top)) lines.push(`  ${per(bytes)} ${key}`);
+  lines.push(`top ${top} call paths (allocating function ← its callers):`);
+  for (const [key, bytes] of sorted(byPath).slice(0, top)) lines.push(`  ${per(bytes)} ${key}`);
+  return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import type { AllocationResult } from './allocation.js';
 import type { Scenario, ScenarioId } from './scenarios.js';
 import type { SlowReadersResult } from './slow-readers.js';
 import type { WrkResult } from './wrk.js';
@@ -11,6 +12,8 @@ export interface ScenarioResult {
   readonly runs: ReadonlyMap<string, readonly MeasuredRun[]>;
   /** Peak RSS of each server's process over the scenario (a fresh process per scenario). */
   readonly peakRss: ReadonlyMap<string, number>;
+  /** Heap bytes each Node server allocated over a separate load run (bench/allocation.ts). */
+  readonly allocations: ReadonlyMap<string, AllocationResult>;
 }
 
 export interface RunData {
@@ -65,6 +68,11 @@ const MiB = 1024 * 1024;
 const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 const ratio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—');
 const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
+/** Heap bytes allocated per response, or — where not counted (nginx, smoke runs). */
+function heapPerResponse(result: ScenarioResult, name: string): string {
+  const counted = result.allocations.get(name);
+  return counted === undefined || counted.requests === 0 ? '—' : int(counted.heapBytes / counted.requests);
+}
 
 export interface Goal {
   readonly text: string;
@@ -114,8 +122,8 @@ export function goals(data: RunData): Goal[] {
 
 function scenarioTable(result: ScenarioResult): string {
   const rows = [
-    '| server | req/s | MB/s | spread | × express.static | × nginx | × ceiling | CPU µs/req | CPU: × express.static | CPU: × ceiling | p99 ms | peak RSS |',
-    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    '| server | req/s | MB/s | spread | × express.static | × nginx | × ceiling | CPU µs/req | CPU: × express.static | CPU: × ceiling | p99 ms | peak RSS | heap B/resp |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
   ];
   for (const [name, runs] of result.runs) {
     const rps = runs.map((r) => r.rps);
@@ -127,7 +135,7 @@ function scenarioTable(result: ScenarioResult): string {
         `${name === CEILING ? '1' : ratio(pairRatio(result, name, CEILING))} | ${int(median(runs.map(cpuPerRequest)))} | ` +
         `${name === STATIC ? '1' : ratio(pairRatio(result, name, STATIC, 'cpu'))} | ${name === CEILING ? '1' : ratio(pairRatio(result, name, CEILING, 'cpu'))} | ` +
         `${median(runs.map((r) => r.p99Ms)).toFixed(1)} | ` +
-        `${mib(result.peakRss.get(name) ?? 0)} |`,
+        `${mib(result.peakRss.get(name) ?? 0)} | ${heapPerResponse(result, name)} |`,
     );
   }
   return rows.join('\n');
@@ -179,19 +187,22 @@ function abTable(data: RunData): string | undefined {
   for (const result of data.scenarios) for (const name of result.runs.keys()) if (name.includes('@')) pairs.add(name);
   for (const name of data.slow.keys()) if (name.includes('@')) pairs.add(name);
   if (pairs.size === 0) return undefined;
-  const rows = ['| scenario | server | req/s ratio | CPU ratio |', '| --- | --- | --: | --: |'];
+  const rows = ['| scenario | server | req/s ratio | CPU ratio | heap B/resp |', '| --- | --- | --: | --: | --: |'];
   for (const result of data.scenarios) {
     for (const variant of pairs) {
       const base = variant.slice(0, variant.indexOf('@'));
       if (!result.runs.has(base) || !result.runs.has(variant)) continue;
-      rows.push(`| ${result.scenario.id} | ${base} vs ${variant} | ${ratio(pairRatio(result, base, variant))} | ${ratio(pairRatio(result, base, variant, 'cpu'))} |`);
+      rows.push(
+        `| ${result.scenario.id} | ${base} vs ${variant} | ${ratio(pairRatio(result, base, variant))} | ${ratio(pairRatio(result, base, variant, 'cpu'))} | ` +
+          `${heapPerResponse(result, base)} vs ${heapPerResponse(result, variant)} |`,
+      );
     }
   }
   for (const variant of pairs) {
     const base = variant.slice(0, variant.indexOf('@'));
     const a = data.slow.get(base);
     const b = data.slow.get(variant);
-    if (a !== undefined && b !== undefined) rows.push(`| slow (peak RSS) | ${base} vs ${variant} | ${mib(a.peakRss)} vs ${mib(b.peakRss)} | |`);
+    if (a !== undefined && b !== undefined) rows.push(`| slow (peak RSS) | ${base} vs ${variant} | ${mib(a.peakRss)} vs ${mib(b.peakRss)} | | |`);
   }
   return rows.join('\n');
 }

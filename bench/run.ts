@@ -1,12 +1,13 @@
 // npm run bench [-- --smoke] — see bench/RESULTS.md for what it measures and the latest numbers.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from './build.js';
-import { summariseProfiles } from './profile.js';
+import type { AllocationResult } from './allocation.js';
+import { summariseHeapProfile, summariseProfiles } from './profile.js';
 import { createFixtures, FRESH_A, FRESH_B, expectedBytes, rewriteFresh, type Fixtures } from './fixtures.js';
 import { nginxInstalled, staticFiles, startNginx, NGINX } from '../test/helpers/nginx.js';
 import { cleanupOnExit, cpuSeconds, memory, startServerProcess, type RunningServer } from './processes.js';
@@ -17,6 +18,7 @@ import { runWrk, type WrkResult } from './wrk.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROFILES = join(REPO, 'bench', '.tmp', 'profiles');
+const ALLOC_SITES = join(REPO, 'bench', '.tmp', 'alloc');
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 
@@ -41,6 +43,10 @@ const { values } = parseArgs({
     control: { type: 'boolean' },
     /** CPU-profile our servers (node --cpu-prof) and summarise each profile next to the results. */
     profile: { type: 'boolean', default: false },
+    /** Seconds of load during which each Node server counts the heap bytes it allocates (0: off). */
+    alloc: { type: 'string' },
+    /** Also sample where those bytes are allocated (V8's sampling heap profiler), into bench/.tmp/alloc/. */
+    'alloc-sites': { type: 'boolean', default: false },
   },
 });
 
@@ -62,6 +68,7 @@ const onlyScenarios = values.scenarios?.split(',');
 const onlyServers = values.servers?.split(',');
 const diagnostics = values.diagnostics ?? (!smoke || onlyServers !== undefined);
 const control = values.control ?? (!smoke || onlyServers !== undefined);
+const allocSeconds = number(values.alloc, smoke ? 1 : 2, 'alloc');
 
 /** A server of the run: a kind of bench/server.ts (with a library variant), or nginx. */
 interface ServerDef {
@@ -89,6 +96,8 @@ const servers: ServerDef[] = [
     : []),
   // A/A control: a second process of the same code; its ratio to partialContent is the noise floor.
   ...(control ? [{ name: `${OURS}@control`, kind: 'partialContent', variant: 'current' }] : []),
+  // The same for sendRange, when named in --servers.
+  ...(onlyServers === undefined ? [] : [{ name: `${BARE}@control`, kind: 'sendRange', variant: 'current' }]),
   ...[...variants.keys()].flatMap((v) => [
     { name: `${OURS}@${v}`, kind: 'partialContent', variant: v },
     { name: `${BARE}@${v}`, kind: 'sendRange', variant: v },
@@ -243,10 +252,37 @@ async function runScenario(
       }
     }
     const peakRss = new Map<string, number>(usable.map(({ def, server }) => [def.name, sum(server.pids().map((pid) => memory(pid).peak))]));
-    return { scenario, runs, peakRss };
+    const allocations = new Map<string, AllocationResult>();
+    // Smoke runs count our servers' allocations only: the path is checked, CI's time spared.
+    for (const { def, server, script } of usable.filter(({ def }) => allocSeconds > 0 && def.kind !== 'nginx' && (!smoke || ours(def.name)))) {
+      const result = await countAllocations(server, () => wrk(server, script, allocSeconds), `${scenario.id}-${def.name.replace(/\W/g, "_")}`);
+      allocations.set(def.name, result);
+      log(`  ${scenario.id} ${def.name}: ${Math.round(result.heapBytes / Math.max(1, result.requests))} heap bytes allocated per response (${result.requests} responses, ${result.collections} GCs)`);
+    }
+    return { scenario, runs, peakRss, allocations };
   } finally {
     await Promise.all(running.map((server) => server.stop()));
   }
+}
+
+/** Heap bytes a server allocates under load (see bench/allocation.ts), and where from with --alloc-sites. */
+async function countAllocations(server: RunningServer, load: () => Promise<unknown>, label: string): Promise<AllocationResult> {
+  const control = async (what: string): Promise<AllocationResult> => {
+    const got = await fetch(server.port, `/__bench/alloc/${what}`, {}, 512 * 1024 * 1024);
+    if (got.status !== 200) throw new Error(`${server.name}: /__bench/alloc/${what} answered ${got.status}`);
+    return JSON.parse(got.body.toString()) as AllocationResult;
+  };
+  await control(values['alloc-sites'] ? 'start?sites' : 'start');
+  await load();
+  // Responses still in flight when wrk stopped finish before the count stops.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const { profile, ...result } = await control('stop');
+  if (profile !== undefined) {
+    mkdirSync(ALLOC_SITES, { recursive: true });
+    writeFileSync(join(ALLOC_SITES, `${label}.heapprofile`), JSON.stringify(profile));
+    writeFileSync(join(ALLOC_SITES, `${label}.txt`), `${summariseHeapProfile(profile as Parameters<typeof summariseHeapProfile>[0], result.requests)}\n`);
+  }
+  return result;
 }
 
 /** Under load, statuses and sizes must stay right too: no non-2xx/3xx, bytes per response as expected. */
@@ -286,6 +322,7 @@ async function main(): Promise<void> {
   const built = build(REPO, join(REPO, 'bench', '.tmp', 'build'), variants);
   log(`creating fixtures (1 GiB file ${sparse ? 'sparse' : 'written'})`);
   if (values.profile) rmSync(PROFILES, { recursive: true, force: true });
+  if (values['alloc-sites']) rmSync(ALLOC_SITES, { recursive: true, force: true });
   const f = createFixtures({ sparse });
   fixtures = f;
 

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type * as Library from '../src/index.js';
+import { AllocationCounter } from './allocation.js';
 
 // Each process imports only what its server needs, so idle RSS is that server's own.
 const importExpress = async (): Promise<typeof import('express')> => (await import('express')).default;
@@ -99,13 +100,30 @@ async function ceilingApp(): Promise<RequestListener> {
   return app;
 }
 
-async function listen(listener: RequestListener): Promise<number> {
-  // Where a server's memory goes (slow-readers report), answered before the server under test sees it.
-  const server = createServer((req, res) => {
-    if (req.url !== '/__bench/memory') return listener(req, res);
+const allocation = new AllocationCounter();
+
+/**
+ * The server under test behind the run's probes, answered before it sees them: `/__bench/memory`
+ * (where the memory goes, for the slow-readers report) and `/__bench/alloc/start|stop` (heap bytes
+ * allocated per request in between; `?sites` adds a sampling heap profile).
+ */
+function probed(listener: RequestListener): RequestListener {
+  return (req, res) => {
+    if (allocation.armed) allocation.requests++;
+    const url = req.url ?? '';
+    if (!url.startsWith('/__bench/')) return listener(req, res);
     res.setHeader('Content-Type', 'application/json');
-    res.end(JSON.stringify(process.memoryUsage()));
-  });
+    if (url === '/__bench/memory') return res.end(JSON.stringify(process.memoryUsage()));
+    const answer = url.startsWith('/__bench/alloc/start') ? allocation.start(url.endsWith('?sites')).then(() => ({})) : allocation.stop();
+    answer.then(
+      (body) => res.end(JSON.stringify(body)),
+      (error: unknown) => res.writeHead(500).end(JSON.stringify({ error: String(error) })),
+    );
+  };
+}
+
+async function listen(listener: RequestListener): Promise<number> {
+  const server = createServer(probed(listener));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 1024, resolve));
   return (server.address() as AddressInfo).port;
 }
@@ -159,7 +177,7 @@ async function start(): Promise<number> {
     case '@fastify/static': {
       const { default: fastify } = await import('fastify');
       const { default: fastifyStatic } = await import('@fastify/static');
-      const app = fastify({ logger: false });
+      const app = fastify({ logger: false, serverFactory: (handler) => createServer(probed(handler)) });
       await app.register(fastifyStatic, { root });
       await app.listen({ port: 0, host: '127.0.0.1', backlog: 1024 });
       return (app.server.address() as AddressInfo).port;
