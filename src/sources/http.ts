@@ -1,8 +1,9 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { HttpError } from '../errors.js';
 import { parseEntityTag, parseHttpDate } from '../http/validators.js';
 import type { ByteRange, Source } from '../types.js';
+import { describe, exactBody, parseContentRange, rangeCoverage, upstreamError } from './upstream-body.js';
 
 /** Options of {@link httpSource}; every one is optional. */
 export interface HttpSourceOptions {
@@ -24,18 +25,21 @@ export interface HttpSourceOptions {
 
 /**
  * A {@link Source} for a representation on another HTTP server that honours `Range` (an object
- * store, a CDN origin, another app using this library). The returned promise probes the upstream once
- * with `HEAD` — or with `GET` + `Range: bytes=0-0` when `HEAD` is answered 405/501 or without
+ * store, a CDN origin, a presigned S3/GCS URL, another app using this library). The returned promise
+ * probes the upstream once with `HEAD` — or with `GET` + `Range: bytes=0-0` when the URL is presigned
+ * (it carries `X-Amz-Signature`, `X-Goog-Signature` or `Signature`: the signature covers the method, so
+ * S3 and GCS refuse a `HEAD` with 403), or when `HEAD` is answered 403/405/501 or without
  * `Content-Length` — and takes size, `ETag`, `Last-Modified` and `Content-Type` from it.
  *
  * Each range is then fetched with `Range: bytes=start-end` and `If-Match: <etag>` (strong tags; else
- * `If-Unmodified-Since`), and the answer must be a 206 with exactly that `Content-Range`, the probed
- * size and the probed validators, uncompressed, with exactly that many body bytes. Anything else — an
+ * `If-Unmodified-Since`), and the answer must be a 206 with that `Content-Range` (or a longer one
+ * starting at `start`, of which only the range is read), the probed size and the probed validators,
+ * uncompressed, with exactly that many body bytes. Anything else — an
  * error status, a 200, another range, a changed ETag, a network error — is an {@link HttpError} 502
  * (504 when `signal` fired): before `sendRange` wrote headers the client gets that status through
  * `next(err)`; after, the connection is cut, so a client never takes a mix of two versions for one.
  * A probe answered 404 or 410 rejects with that status. Destroying an opened stream (the client went
- * away) aborts its upstream request.
+ * away), or firing the `signal` given to `open`, aborts its upstream request.
  *
  * The source holds no resources, so one probed source may serve many requests; once the upstream
  * changes, its ranges fail with 502 and it should be probed again.
@@ -69,15 +73,8 @@ export async function httpSource(url: string | URL, options: HttpSourceOptions =
     }
   };
 
-  let probe = await request('HEAD', {});
-  let size = probe.ok ? contentLength(probe) : undefined;
-  if (probe.status === 405 || probe.status === 501 || (probe.ok && size === undefined)) {
-    probe = await request('GET', { range: 'bytes=0-0' });
-    await probe.body?.cancel().catch(() => undefined);
-    const range = parseContentRange(probe.headers.get('content-range'));
-    const empty = probe.status === 416 && range?.size === 0 && range.start === undefined;
-    size = (probe.status === 206 && range?.start === 0 && range.end === 0) || empty ? range?.size : undefined;
-  }
+  const probe = await probeUpstream(request, isPresigned(target));
+  const size = sizeFromProbe(probe);
   if (probe.status === 404 || probe.status === 410) {
     throw new HttpError(probe.status, probe.status === 404 ? 'Not Found' : 'Gone', { code: 'ERR_UPSTREAM' });
   }
@@ -96,32 +93,37 @@ export async function httpSource(url: string | URL, options: HttpSourceOptions =
   if (etag !== undefined && parseEntityTag(etag)?.weak === false) conditions['if-match'] = etag;
   else if (lastModifiedTime !== undefined && lastModifiedHeader !== undefined) conditions['if-unmodified-since'] = lastModifiedHeader;
 
-  const mismatch = (response: Response, { start, end }: ByteRange): string | undefined => {
-    const length = end - start + 1;
+  /** Why `response` cannot serve `range` (`undefined` when it can), and whether it runs past the range. */
+  const check = (response: Response, range: ByteRange): { problem?: string; longer?: boolean } => {
+    const { start, end } = range;
     const whole = start === 0 && end === total - 1;
-    if (response.status === 412) return 'representation changed (412 Precondition Failed)';
+    let answeredLength = end - start + 1;
+    if (response.status === 412) return { problem: 'representation changed (412 Precondition Failed)' };
     if (response.status === 200) {
       // RFC 9110 §14.2 lets a server ignore Range; for the whole representation that answer is still exact.
-      if (!whole) return 'answered 200 instead of 206';
+      if (!whole) return { problem: 'answered 200 instead of 206' };
     } else if (response.status !== 206) {
-      return `answered ${response.status}`;
+      return { problem: `answered ${response.status}` };
     } else {
-      const range = parseContentRange(response.headers.get('content-range'));
-      if (range?.start !== start || range.end !== end || range.size !== total) {
-        return `answered Content-Range ${response.headers.get('content-range') ?? '(none)'} for bytes ${start}-${end}/${total}`;
+      const answered = parseContentRange(response.headers.get('content-range'));
+      if (rangeCoverage(answered, range, total) === undefined || answered?.end === undefined) {
+        return { problem: `answered Content-Range ${response.headers.get('content-range') ?? '(none)'} for bytes ${start}-${end}/${total}` };
       }
+      answeredLength = answered.end - start + 1;
     }
     const announced = contentLength(response);
-    if (announced !== undefined && announced !== length) return `announced ${announced} bytes for a ${length}-byte range`;
+    if (announced !== undefined && announced !== answeredLength) {
+      return { problem: `announced ${announced} bytes for a ${answeredLength}-byte range` };
+    }
     const responseEtag = response.headers.get('etag') ?? undefined;
-    if (etag !== undefined && responseEtag?.trim() !== etag) return `ETag changed from ${etag} to ${responseEtag ?? '(none)'}`;
+    if (etag !== undefined && responseEtag?.trim() !== etag) return { problem: `ETag changed from ${etag} to ${responseEtag ?? '(none)'}` };
     const modified = response.headers.get('last-modified');
     if (lastModifiedTime !== undefined && modified !== null && parseHttpDate(modified) !== lastModifiedTime) {
-      return 'Last-Modified changed';
+      return { problem: 'Last-Modified changed' };
     }
-    if (!identityEncoded(response)) return 'answered with a Content-Encoding';
-    if (response.body === null) return 'answered without a body';
-    return undefined;
+    if (!identityEncoded(response)) return { problem: 'answered with a Content-Encoding' };
+    if (response.body === null) return { problem: 'answered without a body' };
+    return { longer: answeredLength > end - start + 1 };
   };
 
   return {
@@ -130,57 +132,64 @@ export async function httpSource(url: string | URL, options: HttpSourceOptions =
     etag,
     lastModified: lastModifiedTime === undefined ? undefined : new Date(lastModifiedTime),
     name: target.href,
-    async open(range: ByteRange): Promise<Readable> {
+    async open(range: ByteRange, openOptions?: { readonly signal?: AbortSignal | undefined }): Promise<Readable> {
       const controller = new AbortController();
-      const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
-      const response = await request('GET', { ...conditions, range: `bytes=${range.start}-${range.end}` }, signal);
-      const problem = mismatch(response, range);
+      const signals = [options.signal, openOptions?.signal, controller.signal].filter((signal) => signal !== undefined);
+      const response = await request('GET', { ...conditions, range: `bytes=${range.start}-${range.end}` }, AbortSignal.any(signals));
+      const { problem, longer = false } = check(response, range);
       if (problem !== undefined || response.body === null) {
         controller.abort();
         throw upstreamError(problem ?? 'answered without a body');
       }
       const body = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
-      return exactly(body, range.end - range.start + 1, controller);
+      return exactBody(body, range.end - range.start + 1, longer, () => controller.abort());
     },
   };
 }
 
+type UpstreamRequest = (method: 'GET' | 'HEAD', extra: Record<string, string>) => Promise<Response>;
+
 /**
- * Passes `body` on while checking it carries exactly `length` bytes: more or fewer is an error, so a
- * cut upstream never looks like a complete range. Closing the result aborts the upstream request.
+ * Asks the upstream for size and validators: `HEAD`, or `GET` with `Range: bytes=0-0` (whose body is
+ * dropped) when the URL is presigned — a signature covers the method, so S3 and GCS answer a `HEAD`
+ * on a URL signed for `GET` with 403 — or when `HEAD` is refused (403, 405, 501) or has no
+ * `Content-Length`. When the range answer carries no usable size (an empty representation: a 416
+ * without `Content-Range`, or s3rver's `bytes 0-0/0`), a plain `GET` gives it in `Content-Length`,
+ * and its body is dropped unread.
  */
-function exactly(body: Readable, length: number, controller: AbortController): Readable {
-  let seen = 0;
-  const checked = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      callback(seen > length ? upstreamError(`sent more than ${length} bytes`) : null, chunk);
-    },
-    flush(callback) {
-      callback(seen < length ? upstreamError(`body ended after ${seen} of ${length} bytes`) : null);
-    },
-  });
-  body.on('error', (error) => checked.destroy(upstreamError(`body failed: ${describe(error)}`, error)));
-  checked.once('close', () => {
-    controller.abort();
-    body.destroy();
-  });
-  return body.pipe(checked);
+async function probeUpstream(request: UpstreamRequest, presigned: boolean): Promise<Response> {
+  if (!presigned) {
+    const head = await request('HEAD', {});
+    const refused = head.status === 403 || head.status === 405 || head.status === 501;
+    if (!refused && !(head.ok && contentLength(head) === undefined)) return head;
+  }
+  const ranged = await request('GET', { range: 'bytes=0-0' });
+  await ranged.body?.cancel().catch(() => undefined);
+  if ((ranged.status !== 206 && ranged.status !== 416) || sizeFromProbe(ranged) !== undefined) return ranged;
+  const plain = await request('GET', {});
+  await plain.body?.cancel().catch(() => undefined);
+  return plain;
 }
 
-interface ContentRange {
-  readonly start: number | undefined;
-  readonly end: number | undefined;
-  readonly size: number;
+/** The representation's size according to a probe answer, if it gives one. */
+function sizeFromProbe(probe: Response): number | undefined {
+  if (probe.status === 206 || probe.status === 416) {
+    const range = parseContentRange(probe.headers.get('content-range'));
+    // A longer answer than 0-0 still tells the size (s3rver sends the whole object).
+    if (probe.status === 206 && range?.start === 0) return range.size;
+    if (probe.status === 416 && range?.start === undefined && range?.size === 0) return 0;
+    return undefined;
+  }
+  return probe.ok ? contentLength(probe) : undefined;
 }
 
-/** Parses `bytes a-b/size` or `bytes *\/size`; `undefined` for anything else (an unknown size too). */
-function parseContentRange(value: string | null): ContentRange | undefined {
-  const match = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+)$/.exec(value?.trim() ?? '');
-  if (match === null) return undefined;
-  const [, start, end, size] = match.map((part) => (part === undefined ? undefined : Number(part)));
-  if (size === undefined || !Number.isSafeInteger(size)) return undefined;
-  return { start, end, size };
+/** Query parameters that carry a signature: AWS SigV4 and SigV2, GCS V4, CloudFront. */
+const SIGNATURE_PARAMETERS = new Set(['x-amz-signature', 'x-goog-signature', 'signature']);
+
+/** Whether `url` looks presigned, so that it is probed with a `GET` its signature allows. */
+function isPresigned(url: URL): boolean {
+  for (const name of url.searchParams.keys()) if (SIGNATURE_PARAMETERS.has(name.toLowerCase())) return true;
+  return false;
 }
 
 function contentLength(response: Response): number | undefined {
@@ -193,13 +202,4 @@ function contentLength(response: Response): number | undefined {
 function identityEncoded(response: Response): boolean {
   const encoding = response.headers.get('content-encoding');
   return encoding === null || encoding.trim().toLowerCase() === 'identity';
-}
-
-function upstreamError(message: string, cause?: unknown): HttpError {
-  return new HttpError(502, `Upstream ${message}`, { cause, code: 'ERR_UPSTREAM' });
-}
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  return typeof cause === 'string' ? cause : error instanceof Error ? error.message : String(error);
 }
