@@ -12,6 +12,8 @@ export default defineConfig({
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/*.test.ts'], globalSetup: ['test/setup/build.ts'] } },
       { test: { name: 'express5', include: httpSuites, env: { EXPRESS_MAJOR: '5' } } },
       { test: { name: 'express4', include: httpSuites, env: { EXPRESS_MAJOR: '4' } } },
+      // Object stores (s3rver, one per file) do not depend on the Express major: run once.
+      { test: { name: 'stores', include: ['test/stores/**/*.test.ts'], env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } } },
     ],
   },
 });

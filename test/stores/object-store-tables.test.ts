@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpSource, sendRange } from '../../src/index.js';
+import { s3Source } from '../../src/s3.js';
+import { materialize, PRECONDITION_CASES } from '../cases/precondition-cases.js';
+import { RANGE_CASES, type RangeExpectation } from '../cases/range-cases.js';
+import { patterned } from '../helpers/fixtures.js';
+import { get, type GetResponse } from '../helpers/http-get.js';
+import { parseMultipart } from '../helpers/multipart.js';
+import { startStore, type RunningStore } from '../helpers/s3rver.js';
+import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
+
+// The shared range and precondition tables, answered from objects in an S3 API (s3rver) through
+// both ways this library reaches one: s3Source over the AWS SDK, and httpSource on a presigned URL.
+
+const OBJECTS: Readonly<Record<number, { key: string; bytes: Buffer; type: string }>> = {
+  0: { key: 'empty.bin', bytes: Buffer.alloc(0), type: 'application/octet-stream' },
+  100: { key: 'nums.txt', bytes: Buffer.from('0123456789'.repeat(10)), type: 'text/plain; charset=utf-8' },
+  2048: { key: 'k2.bin', bytes: patterned(2048, 5), type: 'application/octet-stream' },
+  10_000: { key: 'data.bin', bytes: patterned(10_000), type: 'application/octet-stream' },
+};
+const object = (size: number) => OBJECTS[size] ?? expect.fail(`no object of ${size} bytes`);
+
+let store: RunningStore;
+let front: Running;
+
+beforeAll(async () => {
+  store = await startStore();
+  for (const { key, bytes, type } of Object.values(OBJECTS)) await store.put(key, bytes, type);
+  const app = createApp();
+  app.get('/s3/:key', (req, res, next) => {
+    const Key = (req as unknown as { params: { key: string } }).params.key;
+    sendRange(req, res, s3Source(store.client, { Bucket: store.bucket, Key })).catch(next);
+  });
+  app.get('/url/:key', (req, res, next) => {
+    const key = (req as unknown as { params: { key: string } }).params.key;
+    sendRange(req, res, store.presign(key).then((url) => httpSource(url))).catch(next);
+  });
+  withSentinels(app);
+  front = await listen(app);
+});
+
+afterAll(async () => {
+  await front?.close();
+  await store?.close();
+});
+
+/** Checks an answer against the table's expectation, bytes compared with the object's. */
+function expectAnswer(res: GetResponse, expected: RangeExpectation, bytes: Buffer, type: string): void {
+  const size = bytes.length;
+  switch (expected.kind) {
+    case 'full':
+      expect(res.status).toBe(200);
+      expect(res.headers['content-range']).toBeUndefined();
+      expect(res.headers['content-length']).toBe(String(size));
+      expect(res.headers['content-type']).toBe(type);
+      expect(res.body.equals(bytes)).toBe(true);
+      return;
+    case 'unsatisfiable':
+      expect(res.status).toBe(416);
+      expect(res.headers['content-range']).toBe(`bytes */${size}`);
+      expect(res.body.length).toBe(0);
+      return;
+    case 'ranges': {
+      expect(res.status).toBe(206);
+      const [only] = expected.ranges;
+      if (expected.ranges.length === 1 && only !== undefined) {
+        expect(res.headers['content-range']).toBe(`bytes ${only.start}-${only.end}/${size}`);
+        expect(res.headers['content-length']).toBe(String(only.end - only.start + 1));
+        expect(res.headers['content-type']).toBe(type);
+        expect(res.body.equals(bytes.subarray(only.start, only.end + 1))).toBe(true);
+        return;
+      }
+      expect(res.headers['content-length']).toBe(String(res.body.length));
+      const parts = parseMultipart(res.body, String(res.headers['content-type']));
+      expect(parts.map((part) => part.headers['content-range'])).toEqual(expected.ranges.map((r) => `bytes ${r.start}-${r.end}/${size}`));
+      expected.ranges.forEach((r, i) => expect(parts[i]?.body.equals(bytes.subarray(r.start, r.end + 1))).toBe(true));
+    }
+  }
+}
+
+describe.each([
+  { way: 's3Source', prefix: '/s3' },
+  { way: 'httpSource on a presigned URL', prefix: '/url' },
+])('$way', ({ prefix }) => {
+  it.each(RANGE_CASES)('range table: $name ($header on $size bytes)', async ({ size, header, expected }) => {
+    const { key, bytes, type } = object(size);
+    const res = await get(`${front.url}${prefix}/${key}`, { range: header }, 'GET', 10_000);
+    expect(res.headers['accept-ranges']).toBe('bytes');
+    expect(res.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expectAnswer(res, expected, bytes, type);
+  });
+
+  describe.each([
+    { withRange: false, proceed: 200 },
+    { withRange: true, proceed: 206 },
+  ])('precondition table, with Range: $withRange', ({ withRange, proceed }) => {
+    const { key, bytes } = object(10_000);
+    let etag = '';
+    let lastModified = new Date(0);
+    beforeAll(async () => {
+      const head = await get(`${front.url}${prefix}/${key}`, {}, 'HEAD', 10_000);
+      etag = String(head.headers.etag);
+      lastModified = new Date(String(head.headers['last-modified']));
+      expect(Number.isNaN(lastModified.getTime())).toBe(false);
+    });
+
+    it.each(PRECONDITION_CASES)('$name → $expected', async ({ request, expected }) => {
+      const headers = materialize(request, etag, lastModified);
+      if (withRange) headers['range'] = 'bytes=100-199';
+      for (const method of ['GET', 'HEAD']) {
+        const res = await get(`${front.url}${prefix}/${key}`, headers, method, 10_000);
+        const status = expected === 'proceed' ? (method === 'HEAD' ? 200 : proceed) : expected === 'not-modified' ? 304 : 412;
+        expect(res.status).toBe(status);
+        if (status === 200 || status === 206 || status === 304) expect(res.headers.etag).toBe(etag);
+        if (method === 'HEAD' || status === 304 || status === 412) expect(res.body.length).toBe(0);
+        else if (status === 206) expect(res.body.equals(bytes.subarray(100, 200))).toBe(true);
+        else expect(res.body.equals(bytes)).toBe(true);
+      }
+    });
+  });
+});
