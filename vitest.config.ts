@@ -13,7 +13,7 @@ export default defineConfig({
       { test: { name: 'express5', include: httpSuites, env: { EXPRESS_MAJOR: '5' } } },
       { test: { name: 'express4', include: httpSuites, env: { EXPRESS_MAJOR: '4' } } },
       // Object stores (s3rver, one per file) do not depend on the Express major: run once.
-      { test: { name: 'stores', include: ['test/stores/**/*.test.ts'], env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } } },
+      { test: { name: 'stores', include: ['test/stores/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000, env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } } },
     ],
   },
 });
