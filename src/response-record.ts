@@ -47,8 +47,7 @@ export class ResponseRecord {
   decided(decision: Decision): void {
     this.status = decision.status;
     this.ranges = decision.ranges;
-    const length = decision.headers['Content-Length'];
-    this.expected = length === undefined || this.req.method === 'HEAD' ? 0 : Number(length);
+    this.expected = decision.length;
   }
 
   wrote(bytes: number): void {

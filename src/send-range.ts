@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, toHttpError } from './errors.js';
-import { contentTypeFor } from './http/content-type.js';
-import { decide, type Decision, type DecisionBody, type DecisionPolicy, type Representation } from './http/decide.js';
-import { parseEntityTag, parseHttpDate } from './http/validators.js';
+import { decide, type DecisionInput } from './http/decide.js';
+import type { AppHeaders } from './http/headers.js';
 import { normalizeSendOptions, type ResolvedSendOptions } from './options.js';
 import { describeFile, fileSource } from './sources/file.js';
 import { toSource } from './sources/to-source.js';
 import { ResponseRecord } from './response-record.js';
 import type { SendRangeOptions, Source, SourceInput } from './types.js';
-import { headerValue, sendMultipart, sendSingle, writeHead } from './write-body.js';
+import { sendMultipart, sendSingle, writeHead } from './write-body.js';
 
 const DEFAULT_OPTIONS = normalizeSendOptions();
 const resolvedOptions = new WeakMap<SendRangeOptions, ResolvedSendOptions>();
@@ -120,84 +119,55 @@ async function respond(
   lazy?: LazyFile,
 ): Promise<void> {
   options.setHeaders?.(res, described.name ?? '', described.stats);
-  const request = { method: req.method ?? 'GET', headers: req.headers };
-  const policy = policyFor(req, res, options);
+  const appNames = headerNamesOf(res);
+  const input: DecisionInput = {
+    method: req.method ?? 'GET',
+    headers: req.headers,
+    appHeaders: appHeadersOf(res, appNames),
+    source: described,
+    options,
+    request: req,
+    now: Date.now(),
+  };
   let source = described;
-  // HEAD is decided like GET (same headers) and sends no body.
-  const bodyOf = (answer: Decision): DecisionBody => (req.method === 'HEAD' ? { kind: 'none' } : answer.body);
-  let decision = decide(request, representationOf(res, source, options), policy);
-  if (lazy !== undefined && bodyOf(decision).kind !== 'none') {
+  let decision = decide(input);
+  if (lazy !== undefined && decision.body.kind !== 'none') {
     source = await lazy.open();
     record.servedFrom(source);
-    if (source.etag !== described.etag) decision = decide(request, representationOf(res, source, options), policy);
+    if (source.etag !== described.etag) decision = decide({ ...input, source });
   }
   record.decided(decision);
-  const body = bodyOf(decision);
+  const body = decision.body;
   switch (body.kind) {
     case 'none':
-      writeHead(res, decision);
+      writeHead(res, decision, appNames);
       res.end();
       break;
     case 'range':
-      await sendSingle(res, source, decision, body.range, record);
+      await sendSingle(res, source, decision, body.range, record, appNames);
       break;
     case 'multipart':
-      await sendMultipart(res, source, decision, body.multipart.segments, record);
+      await sendMultipart(res, source, decision, body.multipart.segments, record, appNames);
       break;
   }
   await record.settled();
 }
 
-/** What the decision needs to know about `source`; headers the app set (directly or in setHeaders) win. */
-function representationOf(res: ServerResponse, source: Source, options: ResolvedSendOptions): Representation {
-  return {
-    size: source.size,
-    contentType: headerValue(res, 'content-type') ?? source.type ?? contentTypeFor(source.name),
-    etag: headerValue(res, 'etag') ?? entityTagOf(source, options),
-    lastModified: lastModifiedOf(res, source, options),
-  };
+const NO_NAMES: readonly string[] = [];
+
+/** The names of the headers the app set, as it spelt them (node:http2's compat response only has lower-case ones). */
+function headerNamesOf(res: ServerResponse & { getRawHeaderNames?: () => string[] }): readonly string[] {
+  const names = typeof res.getRawHeaderNames === 'function' ? res.getRawHeaderNames() : res.getHeaderNames();
+  return names.length === 0 ? NO_NAMES : names;
 }
 
-function policyFor(req: IncomingMessage, res: ServerResponse, options: ResolvedSendOptions): DecisionPolicy {
-  const capOn = options.maxChunkSize !== Infinity && req.headers.range !== undefined;
-  return {
-    acceptRanges: options.acceptRanges,
-    cacheControl: headerValue(res, 'cache-control') ?? options.cacheControl,
-    maxChunkSize: options.maxChunkSize,
-    maxRanges: options.maxRanges,
-    capOpenEnded: capOn && capApplies(req, options),
-    capVariesByFetchDest: capOn && options.capScope === 'media',
-    now: Date.now(),
-  };
-}
-
-function capApplies(req: IncomingMessage, options: ResolvedSendOptions): boolean {
-  const scope = options.capScope;
-  if (scope === 'all') return true;
-  if (scope === 'media') {
-    const dest = req.headers['sec-fetch-dest'];
-    return dest === 'audio' || dest === 'video';
+function appHeadersOf(res: ServerResponse, names: readonly string[]): AppHeaders {
+  const headers: Record<string, string | number | readonly string[]> = {};
+  for (const name of names) {
+    const value = res.getHeader(name);
+    if (value !== undefined) headers[name] = value;
   }
-  return scope(req) === true;
-}
-
-function entityTagOf(source: Source, options: ResolvedSendOptions): string | undefined {
-  if (options.etag === false) return undefined;
-  const tag = options.etag === true ? source.etag : options.etag(source);
-  if (tag === undefined) return undefined;
-  // Accept a bare value from a custom function by quoting it as a strong tag.
-  if (parseEntityTag(tag) !== undefined) return tag;
-  const quoted = `"${tag}"`;
-  if (parseEntityTag(quoted) === undefined) throw new TypeError(`etag: not a valid entity tag: ${tag}`);
-  return quoted;
-}
-
-function lastModifiedOf(res: ServerResponse, source: Source, options: ResolvedSendOptions): number | undefined {
-  const fromApp = headerValue(res, 'last-modified');
-  if (fromApp !== undefined) return parseHttpDate(fromApp);
-  if (!options.lastModified || source.lastModified === undefined) return undefined;
-  const time = source.lastModified.getTime();
-  return Number.isNaN(time) ? undefined : time;
+  return headers;
 }
 
 async function closeQuietly(source: Source): Promise<void> {

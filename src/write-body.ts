@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Decision } from './http/decide.js';
 import type { Segment } from './http/multipart.js';
@@ -30,30 +30,31 @@ export async function sendSingle(
   decision: Decision,
   range: ByteRange,
   record: ResponseRecord,
+  appNames: readonly string[],
 ): Promise<void> {
   const length = range.end - range.start + 1;
   if (length > POOLED_BY_NODE && length <= SMALL_RANGE && isDirectFile(source)) {
-    await sendSmallFile(res, source, decision, range, record);
+    await sendSmallFile(res, source, decision, range, record, appNames);
     return;
   }
   if (source.read !== undefined && length <= SMALL_RANGE) {
     const bytes = await source.read(range);
     if (bytes.byteLength !== length) throw new Error(`Source read ${bytes.byteLength} bytes, expected ${length}`);
-    writeHead(res, decision);
+    writeHead(res, decision, appNames);
     record.wrote(length);
     res.end(bytes);
     return;
   }
   if (isDirectFile(source)) {
     // Already open: no stream, no read-ahead, no garbage (bench/RESULTS.md, "file bodies").
-    writeHead(res, decision);
+    writeHead(res, decision, appNames);
     await pumpFile(source, res, range, record);
     if (!res.destroyed) res.end();
     return;
   }
   // Opening before the headers go out lets an open failure become a clean error status.
   const stream = await source.open(range);
-  writeHead(res, decision);
+  writeHead(res, decision, appNames);
   await pump(stream, res, length, record);
   if (!res.destroyed) res.end();
 }
@@ -73,7 +74,9 @@ function returnSpare(buffer: Buffer): void {
   if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
 }
 
-async function sendSmallFile(res: ServerResponse, file: DirectFile, decision: Decision, range: ByteRange, record: ResponseRecord): Promise<void> {
+async function sendSmallFile(
+  res: ServerResponse, file: DirectFile, decision: Decision, range: ByteRange, record: ResponseRecord, appNames: readonly string[],
+): Promise<void> {
   const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(SMALL_RANGE);
   let bytes: Buffer;
   try {
@@ -82,7 +85,7 @@ async function sendSmallFile(res: ServerResponse, file: DirectFile, decision: De
     returnSpare(buffer); // nothing was written from it
     throw error;
   }
-  writeHead(res, decision);
+  writeHead(res, decision, appNames);
   record.wrote(bytes.length);
   res.end(bytes, () => returnSpare(buffer));
 }
@@ -131,6 +134,7 @@ export async function sendMultipart(
   decision: Decision,
   segments: readonly Segment[],
   record: ResponseRecord,
+  appNames: readonly string[],
 ): Promise<void> {
   const direct = isDirectFile(source) ? source : undefined;
   let next: Readable | undefined;
@@ -138,7 +142,7 @@ export async function sendMultipart(
   // Opening before the headers go out lets an open failure become a clean error status.
   if (firstRange !== undefined && direct === undefined) next = await source.open(firstRange.range);
   try {
-    writeHead(res, decision);
+    writeHead(res, decision, appNames);
     for (const segment of segments) {
       if (res.destroyed) return;
       if (segment.kind === 'bytes') {
@@ -207,23 +211,12 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-/** Writes the status line and headers, keeping the app's `Vary` and dropping body headers from 304/412/416. */
-export function writeHead(res: ServerResponse, decision: Decision): void {
-  const headers: Record<string, string> = Object.assign({}, decision.headers); // not spread: see decide.ts
-  const vary = decision.headers['Vary'];
-  const existingVary = headerValue(res, 'vary');
-  if (vary !== undefined && existingVary !== undefined) headers['Vary'] = `${existingVary}, ${vary}`;
-  if (decision.status === 304 || decision.status === 412 || decision.status === 416) {
-    // These answers carry no representation: drop what the app set about one.
-    res.removeHeader('Content-Type');
-    if (decision.status === 304) res.removeHeader('Content-Length');
-  }
-  res.writeHead(decision.status, headers);
-}
-
-/** A response header as one string (arrays joined), or `undefined`. */
-export function headerValue(res: ServerResponse, name: string): string | undefined {
-  const value = res.getHeader(name);
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.join(', ') : String(value);
+/**
+ * Writes the status line and the decision's headers, which are final and complete: whatever the app
+ * set that they do not list (`appNames`) is removed first.
+ */
+export function writeHead(res: ServerResponse, decision: Decision, appNames: readonly string[]): void {
+  const headers = decision.headers;
+  for (const name of appNames) if (!Object.hasOwn(headers, name)) res.removeHeader(name);
+  res.writeHead(decision.status, headers as OutgoingHttpHeaders);
 }

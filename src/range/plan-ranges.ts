@@ -20,18 +20,13 @@ export type RangePlan =
       readonly ranges: readonly ByteRange[];
       /**
        * The header was one spec running to the end of the representation: `bytes=N-`, or a closed
-       * range whose last position is at or past the end. The cap applies to this form only.
+       * range whose last position is at or past the end. The open-ended cap (range/cap.ts) applies
+       * to this form only.
        */
       readonly reachesEnd: boolean;
-      /** The cap shortened the range. */
-      readonly capped: boolean;
     };
 
 export interface RangePlanOptions {
-  /** Longest answer to a range reaching the end when `capOpenEnded`; `Infinity` for no cap. */
-  readonly maxChunkSize: number;
-  /** Whether this request is one whose ranges reaching the end are capped. */
-  readonly capOpenEnded: boolean;
   /** The most specs a header may list before it is ignored. */
   readonly maxRanges: number;
 }
@@ -48,10 +43,7 @@ type SpecForm = 'bounded' | 'open-ended' | 'suffix';
  * - Overlapping and adjacent ranges are coalesced; more than `maxRanges` specs, or specs that add up
  *   to more than the representation, are ignored (amplification defence, cf. CVE-2011-3192).
  * - An empty representation ignores ranges (there is no byte to select).
- * - With `capOpenEnded`, a single spec reaching the end is cut to `maxChunkSize` bytes. That covers
- *   `bytes=N-` and also `bytes=N-(size-1)`: Chromium's HTTP cache rewrites a media element's `bytes=N-`
- *   into that closed form (with `If-Range`) once it holds part of the file. Suffixes and closed ranges
- *   ending earlier (Safari's `bytes=0-1` probe) are answered as asked.
+ * - A single spec reaching the end is marked `reachesEnd`, for the cap (range/cap.ts) to cut.
  */
 export function planRanges(size: number, header: string | undefined, options: RangePlanOptions): RangePlan {
   if (header === undefined) return { kind: 'ignore', reason: 'absent' };
@@ -82,13 +74,7 @@ export function planRanges(size: number, header: string | undefined, options: Ra
   const first = ranges[0];
   // range-parser clamps a last position past the end to size - 1, so `end === size - 1` means "to the end".
   const reachesEnd = specs.length === 1 && onlyForm !== 'suffix' && first?.end === size - 1;
-  if (reachesEnd && options.capOpenEnded && first !== undefined) {
-    const cappedEnd = first.start + options.maxChunkSize - 1;
-    if (cappedEnd < first.end) {
-      return { kind: 'ranges', ranges: [{ start: first.start, end: cappedEnd }], reachesEnd, capped: true };
-    }
-  }
-  return { kind: 'ranges', ranges, reachesEnd, capped: false };
+  return { kind: 'ranges', ranges, reachesEnd };
 }
 
 /** Resolves one spec through range-parser, which is given exactly that spec so results stay aligned. */
