@@ -26,7 +26,7 @@ export function readAppFields(app: AppHeaders): AppFields {
   for (const name in app) {
     const key = FIELD_KEYS[name.toLowerCase()];
     if (key === undefined) continue;
-    found ??= { ...NO_APP_FIELDS };
+    found ??= { contentType: undefined, etag: undefined, lastModified: undefined, cacheControl: undefined, vary: undefined };
     found[key] = joined(app[name]);
   }
   return found ?? NO_APP_FIELDS;

@@ -53,9 +53,10 @@ describe.each(['/media/data.bin', '/direct'])('RFC 9110 §13.2.2 precedence thro
         const status = expected === 'proceed' ? (method === 'HEAD' ? 200 : proceed) : STATUS[expected];
         expect(res.status).toBe(status);
         if (status === 304) {
-          // RFC 9110 §15.4.5: validators and caching headers, nothing about a body.
+          // RFC 9110 §15.4.5: validators and caching headers, nothing about a body; Last-Modified
+          // only where there is no ETag.
           expect(res.headers['etag']).toBe(etag);
-          expect(res.headers['last-modified']).toBe(OLD.toUTCString());
+          expect(res.headers['last-modified']).toBeUndefined();
           expect(res.headers['cache-control']).toBe('public, max-age=0');
           expect(res.headers['content-type']).toBeUndefined();
           expect(res.headers['content-length']).toBeUndefined();
@@ -183,5 +184,39 @@ describe('caching headers', () => {
     servers.push(running);
     const res = await get(`${running.url}/media/data.bin`, { Range: 'bytes=0-' });
     expect(res.headers['vary']).toBe('Origin, Sec-Fetch-Dest');
+  });
+
+  it.each([
+    { name: '304', request: () => ({ 'If-None-Match': etag }), status: 304 },
+    { name: '412', request: () => ({ 'If-Match': '"other"' }), status: 412 },
+    { name: '416', request: () => ({ Range: 'bytes=20000-' }), status: 416 },
+  ])('the app’s representation fields stay off a $name; its other fields go out (issue 13, point 12)', async ({ request, status }) => {
+    const app = createApp();
+    app.use((_req, res, next) => {
+      res.setHeader('Content-Language', 'de');
+      res.setHeader('Content-Type', 'audio/x-app');
+      res.setHeader('Content-Disposition', 'inline');
+      res.setHeader('X-App', 'kept');
+      next();
+    });
+    app.use('/media', partialContent(fixtures.root));
+    const running = await listen(app);
+    servers.push(running);
+    const res = await get(`${running.url}/media/data.bin`, request());
+    expect(res.status).toBe(status);
+    expect(res.headers['content-language']).toBeUndefined();
+    expect(res.headers['content-type']).toBeUndefined();
+    expect(res.headers['content-disposition']).toBeUndefined();
+    expect(res.headers['x-app']).toBe('kept');
+    const whole = await get(`${running.url}/media/data.bin`);
+    expect(whole.headers['content-language']).toBe('de');
+    expect(whole.headers['content-type']).toBe('audio/x-app');
+  });
+
+  it('a 304 carries Last-Modified when it has no ETag', async () => {
+    const url = await serve({ etag: false });
+    const res = await get(`${url}/media/data.bin`, { 'If-Modified-Since': OLD.toUTCString() });
+    expect(res.status).toBe(304);
+    expect(res.headers['last-modified']).toBe(OLD.toUTCString());
   });
 });
