@@ -34,6 +34,9 @@ export interface RunningStore {
 
 export const BUCKET = 'media';
 
+// The SDK warns, once per process, that its releases after January 2027 need Node 22.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 /** Starts s3rver on an ephemeral loopback port with a fresh temporary directory and one bucket. */
 export async function startStore(): Promise<RunningStore> {
   const directory = mkdtempSync(join(tmpdir(), 'pc-s3rver-'));

@@ -2,10 +2,12 @@ import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalogueApp, sineWav, type Track } from '../../examples/custom-route.js';
+import { createS3App } from '../../examples/s3.js';
 import { createUpstreamApp } from '../../examples/upstream.js';
 import { partialContent } from '../../src/index.js';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
+import { startStore, type RunningStore } from '../helpers/s3rver.js';
 import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
 
 // The examples import 'partial-content', i.e. the built dist/ (the unit project's global setup builds it).
@@ -133,5 +135,44 @@ describe('examples/upstream.ts', () => {
     await gone.close();
     const unreachable = await start(createUpstreamApp({ upstream: `${gone.url}/x.bin` }));
     expect((await get(`${unreachable.url}/listen`)).status).toBe(502);
+  });
+});
+
+describe('examples/s3.ts', () => {
+  const track = patterned(50_000, 9);
+  let store: RunningStore;
+  let app: Running;
+
+  beforeAll(async () => {
+    store = await startStore();
+    await store.put('shows/episode 1.mp3', track, 'audio/mpeg');
+    app = await start(createS3App({ client: store.client, bucket: store.bucket, reuseMs: 60_000 }));
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it.each(['media', 'presigned'])('/%s/<key> streams a range of the object', async (way) => {
+    const res = await get(`${app.url}/${way}/shows/episode%201.mp3`, { range: 'bytes=1000-1999' });
+    expect(res.status).toBe(206);
+    expect(res.headers['content-type']).toBe('audio/mpeg');
+    expect(res.headers['content-range']).toBe('bytes 1000-1999/50000');
+    expect(res.body.equals(track.subarray(1000, 2000))).toBe(true);
+  });
+
+  it.each(['media', 'presigned'])('/%s/<missing key> is a 404', async (way) => {
+    expect((await get(`${app.url}/${way}/shows/none.mp3`)).status).toBe(404);
+  });
+
+  it('probes again when the object was replaced since the reused probe', async () => {
+    await store.put('changing.bin', patterned(1_000, 0));
+    const first = await get(`${app.url}/media/changing.bin`, { range: 'bytes=0-9' });
+    expect(first.body.equals(patterned(10, 0))).toBe(true);
+    const etag = await store.put('changing.bin', patterned(2_000, 1));
+    const second = await get(`${app.url}/media/changing.bin`, { range: 'bytes=0-9' });
+    expect(second.status).toBe(206);
+    expect(second.headers.etag).toBe(etag);
+    expect(second.headers['content-range']).toBe('bytes 0-9/2000');
+    expect(second.body.equals(patterned(10, 1))).toBe(true);
   });
 });
