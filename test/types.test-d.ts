@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import express from 'express';
 import express4 from 'express4';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   bufferSource,
@@ -11,6 +12,7 @@ import {
   type ResponseEvent,
   type Source,
 } from '../src/index.js';
+import { s3Source, type S3ObjectLocation, type S3SendClient } from '../src/s3.js';
 
 describe('types', () => {
   it('partialContent is middleware for Express 5 and 4', () => {
@@ -43,5 +45,14 @@ describe('types', () => {
 
   it('onResponse gets a ResponseEvent', () => {
     partialContent('.', { onResponse: (event) => expectTypeOf(event).toEqualTypeOf<ResponseEvent>() });
+  });
+
+  it('s3Source takes an S3Client and a location, and gives a Source sendRange accepts', () => {
+    expectTypeOf<S3Client>().toMatchTypeOf<S3SendClient>();
+    expectTypeOf(s3Source).parameter(1).toEqualTypeOf<S3ObjectLocation>();
+    expectTypeOf(s3Source).returns.toEqualTypeOf<Promise<Source>>();
+    expectTypeOf<{ Bucket: 'media'; Key: 'a.mp3'; VersionId: 'v1' }>().toMatchTypeOf<S3ObjectLocation>();
+    expectTypeOf<{ Bucket: 'media' }>().not.toMatchTypeOf<S3ObjectLocation>();
+    expectTypeOf(sendRange).toBeCallableWith({} as IncomingMessage, {} as ServerResponse, {} as ReturnType<typeof s3Source>);
   });
 });

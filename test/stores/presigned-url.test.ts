@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferSource, httpSource, sendRange, type SourceInput } from '../../src/index.js';
 import { patterned } from '../helpers/fixtures.js';
@@ -167,6 +168,13 @@ describe('presigned URLs of s3rver', () => {
       expect(res.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
     });
     expect(seen).toEqual(['GET bytes=0-0', 'GET']);
+  });
+
+  it('an object stored with a Content-Encoding is refused (502)', async () => {
+    await store.client.send(new PutObjectCommand({ Bucket: store.bucket, Key: 'page.html.gz', Body: DATA, ContentEncoding: 'gzip' }));
+    const url = await store.presign('page.html.gz');
+    given = () => httpSource(url);
+    expect((await get(`${front.url}/given`, { range: 'bytes=0-9' })).status).toBe(502);
   });
 
   it('a missing key is a 404', async () => {

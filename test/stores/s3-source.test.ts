@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRange, type ResponseEvent, type Source, type SourceInput } from '../../src/index.js';
 import { s3Source } from '../../src/s3.js';
@@ -134,6 +134,14 @@ describe('errors', () => {
     const res = await get(`${front.url}/s3/no-such-key.bin`, { range: 'bytes=0-9' });
     expect(res.status).toBe(404);
     expect(res.headers['x-sentinel']).toBe('error');
+  });
+
+  it('an object stored with a Content-Encoding is refused (502): its ranges would count encoded bytes', async () => {
+    await store.client.send(new PutObjectCommand({ Bucket: store.bucket, Key: 'page.html.gz', Body: V1, ContentEncoding: 'gzip' }));
+    const seen = await storeRequestsDuring(async () => {
+      expect((await get(`${front.url}/s3/page.html.gz`, { range: 'bytes=0-9' })).status).toBe(502);
+    });
+    expect(seen.map((r) => r.method)).toEqual(['HEAD']);
   });
 
   it('an unreachable store is a 502', async () => {
