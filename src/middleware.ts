@@ -66,10 +66,13 @@ async function serveFile(
   const target = resolvePath(root.absolute, req.url ?? '/', options.dotfiles);
   if (target.kind === 'reject') return new HttpError(target.status, statusText(target.status), { code: target.reason });
 
-  const real = await realpath(target.absolute).catch(async (error: unknown) => {
+  let real: string;
+  try {
+    real = await realpath(target.absolute);
+  } catch (error) {
     await root.explainNotFound();
     throw error;
-  });
+  }
   // A symlink may point anywhere; only its real target's place counts.
   if (!isInside(await root.real(), real)) return new HttpError(403, 'Forbidden', { code: 'symlink outside root' });
   await serveSource(req, res, real, options);

@@ -75,10 +75,19 @@ describe('isInside', () => {
     { candidate: '/srv/media', inside: true },
     { candidate: '/srv/media/a/b', inside: true },
     { candidate: '/srv/media/..a', inside: true },
-    { candidate: '/srv/media-other/a', inside: false }, // a prefix check would say yes
+    { candidate: '/srv/media-other/a', inside: false }, // a prefix check without the separator would say yes
+    { candidate: '/srv/mediaa', inside: false },
+    { candidate: '/srv/medi', inside: false },
     { candidate: '/srv', inside: false },
     { candidate: '/etc/passwd', inside: false },
   ])('$candidate → $inside', ({ candidate, inside }) => {
     expect(isInside(ROOT, candidate)).toBe(inside);
+  });
+
+  it.each([
+    { candidate: '/', inside: true },
+    { candidate: '/etc/passwd', inside: true },
+  ])('a root of / holds everything: $candidate', ({ candidate, inside }) => {
+    expect(isInside('/', candidate)).toBe(inside);
   });
 });
