@@ -23,3 +23,23 @@ export function get(url: string, headers: Record<string, string> = {}, method = 
     req.end();
   });
 }
+
+/** An answer that may have been cut short. */
+export interface LooseResponse extends GetResponse {
+  /** The whole announced body arrived. */
+  readonly complete: boolean;
+}
+
+/** A GET that reports a cut connection (`complete: false`, status 0 if nothing came) instead of rejecting. */
+export function getLoose(url: string, headers: Record<string, string> = {}): Promise<LooseResponse> {
+  return new Promise((resolve) => {
+    const req = request(url, { headers, agent: false }, (res) => {
+      const body: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => body.push(chunk));
+      res.on('error', () => undefined);
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(body), complete: res.complete }));
+    });
+    req.on('error', () => resolve({ status: 0, headers: {}, body: Buffer.alloc(0), complete: false }));
+    req.end();
+  });
+}

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRange, type ResponseEvent, type Source, type SourceInput } from '../../src/index.js';
 import { s3Source } from '../../src/s3.js';
 import { patterned } from '../helpers/fixtures.js';
-import { get } from '../helpers/http-get.js';
+import { get, getLoose } from '../helpers/http-get.js';
 import { parseMultipart } from '../helpers/multipart.js';
 import { startStore, until, type RunningStore } from '../helpers/s3rver.js';
 import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
@@ -48,28 +48,6 @@ async function storeRequestsDuring(action: () => Promise<unknown>) {
   const before = store.requests.length;
   await action();
   return store.requests.slice(before).map(({ method, path, range, ifMatch }) => ({ method, path, range, ifMatch }));
-}
-
-interface Loose {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-  /** The whole announced body arrived. */
-  readonly complete: boolean;
-}
-
-/** A GET that reports a cut connection instead of rejecting. */
-function getLoose(url: string, headers: Record<string, string> = {}): Promise<Loose> {
-  return new Promise((resolve) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      const body: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => body.push(chunk));
-      res.on('error', () => undefined);
-      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(body), complete: res.complete }));
-    });
-    req.on('error', () => resolve({ status: 0, headers: {}, body: Buffer.alloc(0), complete: false }));
-    req.end();
-  });
 }
 
 describe('requests made to the store for one client request', () => {
