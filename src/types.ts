@@ -58,7 +58,21 @@ export interface Source {
 export type SourceInput = string | Uint8Array | Source | PromiseLike<Source>;
 
 /** Which requests get the open-ended cap (see {@link SendRangeOptions.maxChunkSize}). */
-export type CapScope = 'media' | 'all' | ((req: IncomingMessage) => boolean);
+export type CapScope = 'media' | 'all' | CapScopeFunction;
+
+/**
+ * The hooks' signatures, declared as methods on purpose: TypeScript compares a method's parameters
+ * bivariantly, so a hook written for a subtype — `(req: express.Request) => …`,
+ * `(res: express.Response, path) => …` — is accepted in a strict project without a cast. The object
+ * the hook receives is the one the request came with (Express's `req`/`res` under Express).
+ */
+interface Hooks {
+  capScope(req: IncomingMessage): boolean;
+  setHeaders(res: ServerResponse, path: string, stats: Stats | undefined): void;
+}
+
+/** Decides per request whether the open-ended cap applies; `req` may be typed as your framework's request. */
+export type CapScopeFunction = Hooks['capScope'];
 
 /** Describes one finished response; passed to {@link SendRangeOptions.onResponse}. */
 export interface ResponseEvent {
@@ -91,8 +105,8 @@ export interface ResponseEvent {
 /** Computes an entity tag for a source; return `undefined` to send none. */
 export type EtagFunction = (source: Source) => string | undefined;
 
-/** Hook called just before the status line and headers are written. */
-export type SetHeadersFunction = (res: ServerResponse, path: string, stats: Stats | undefined) => void;
+/** Hook called just before the status line and headers are written; `res` may be typed as your framework's response. */
+export type SetHeadersFunction = Hooks['setHeaders'];
 
 /** Options of {@link sendRange}; every one is optional. */
 export interface SendRangeOptions {
@@ -108,8 +122,8 @@ export interface SendRangeOptions {
    */
   cacheControl?: boolean;
   /**
-   * `max-age` in milliseconds, or a string such as `'7d'`, `'12h'`, `'30m'`; capped at one year
-   * (serve-static's meaning). Ignored when `cacheControl` is `false`.
+   * `max-age` in milliseconds, or a string as serve-static reads it (the `ms` package): `'7d'`,
+   * `'2 weeks'`, `'1.5h'`, `'30 min'`; capped at one year. Ignored when `cacheControl` is `false`.
    * @default 0
    */
   maxAge?: number | string;
@@ -164,8 +178,10 @@ export interface SendRangeOptions {
 /** Options of {@link partialContent}: everything {@link SendRangeOptions} has, plus path handling. */
 export interface PartialContentOptions extends SendRangeOptions {
   /**
-   * Request paths with a segment starting with `.`: `'ignore'` acts as if the file did not exist,
-   * `'deny'` answers 403, `'allow'` serves them (serve-static's meaning).
+   * Request paths with a segment starting with `.`: `'ignore'` acts as if the file did not exist
+   * (404), `'deny'` refuses them (403), `'allow'` serves them (serve-static's meaning). With
+   * `fallthrough: true` both refusals go on with `next()`; the 403 reaches the client only with
+   * `fallthrough: false`.
    * @default 'ignore'
    */
   dotfiles?: 'ignore' | 'deny' | 'allow';

@@ -1,7 +1,8 @@
+import type { Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import express from 'express';
-import express4 from 'express4';
+import express, { type Request, type Response } from 'express';
+import express4, { type Request as Request4, type Response as Response4 } from 'express4';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
@@ -41,6 +42,48 @@ describe('types', () => {
   it('a source needs a size and open()', () => {
     expectTypeOf<{ size: number; open: Source['open'] }>().toExtend<Source>();
     expectTypeOf<{ open: Source['open'] }>().not.toExtend<Source>();
+  });
+
+  // A strict project writes its hooks with its framework's own types; they must compile without a cast.
+  it('hooks accept Express 5 Request and Response', () => {
+    express().use(
+      '/media',
+      partialContent('./songs', {
+        capScope: (req: Request) => req.get('sec-fetch-dest') === 'video' || req.query['preview'] !== undefined,
+        setHeaders: (res: Response, path) => {
+          expectTypeOf(path).toEqualTypeOf<string>();
+          res.set('Content-Disposition', 'inline');
+        },
+      }),
+    );
+    express().get('/t/:id', (req: Request, res: Response, next) => {
+      sendRange(req, res, '/srv/a.mp3', {
+        capScope: (r: Request) => r.params['id'] !== 'x',
+        setHeaders: (r: Response) => r.type('audio/mpeg'),
+      }).catch(next);
+    });
+  });
+
+  it('hooks accept Express 4 Request and Response', () => {
+    express4().use(
+      '/media',
+      partialContent('./songs', {
+        capScope: (req: Request4) => req.xhr,
+        setHeaders: (res: Response4, _path, stats) => {
+          expectTypeOf(stats).toEqualTypeOf<Stats | undefined>();
+          res.set('X-Size', String(stats?.size));
+        },
+      }),
+    );
+  });
+
+  it('hooks still refuse what is not a request or a response', () => {
+    // @ts-expect-error a request is not a string
+    partialContent('./songs', { capScope: (req: string) => req.length > 0 });
+    // @ts-expect-error a response is not a request
+    partialContent('./songs', { setHeaders: (res: Request) => res.get('x') });
+    // @ts-expect-error capScope answers a boolean
+    partialContent('./songs', { capScope: (_req: Request) => 'yes' });
   });
 
   it('onResponse gets a ResponseEvent', () => {
