@@ -255,7 +255,7 @@ async function runScenario(
     const allocations = new Map<string, AllocationResult>();
     // Smoke runs count our servers' allocations only: the path is checked, CI's time spared.
     for (const { def, server, script } of usable.filter(({ def }) => allocSeconds > 0 && def.kind !== 'nginx' && (!smoke || ours(def.name)))) {
-      const result = await countAllocations(server, () => wrk(server, script, allocSeconds), `${scenario.id}-${def.name.replace(/\W/g, "_")}`);
+      const result = await countAllocations(server, (seconds) => wrk(server, script, seconds), `${scenario.id}-${def.name.replace(/\W/g, '_')}`);
       allocations.set(def.name, result);
       log(`  ${scenario.id} ${def.name}: ${Math.round(result.heapBytes / Math.max(1, result.requests))} heap bytes allocated per response (${result.requests} responses, ${result.collections} GCs)`);
     }
@@ -265,18 +265,24 @@ async function runScenario(
   }
 }
 
-/** Heap bytes a server allocates under load (see bench/allocation.ts), and where from with --alloc-sites. */
-async function countAllocations(server: RunningServer, load: () => Promise<unknown>, label: string): Promise<AllocationResult> {
+/**
+ * Heap bytes a server allocates per response under steady load (see bench/allocation.ts), and where
+ * from with --alloc-sites. The count starts half a second into the load and stops before it ends, so
+ * wrk's connection setup and teardown stay outside it; requests in flight at either edge even out.
+ */
+async function countAllocations(server: RunningServer, load: (seconds: number) => Promise<unknown>, label: string): Promise<AllocationResult> {
   const control = async (what: string): Promise<AllocationResult> => {
     const got = await fetch(server.port, `/__bench/alloc/${what}`, {}, 512 * 1024 * 1024);
     if (got.status !== 200) throw new Error(`${server.name}: /__bench/alloc/${what} answered ${got.status}`);
     return JSON.parse(got.body.toString()) as AllocationResult;
   };
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const loaded = load(allocSeconds + 1);
+  await sleep(500);
   await control(values['alloc-sites'] ? 'start?sites' : 'start');
-  await load();
-  // Responses still in flight when wrk stopped finish before the count stops.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(allocSeconds * 1000);
   const { profile, ...result } = await control('stop');
+  await loaded;
   if (profile !== undefined) {
     mkdirSync(ALLOC_SITES, { recursive: true });
     writeFileSync(join(ALLOC_SITES, `${label}.heapprofile`), JSON.stringify(profile));
