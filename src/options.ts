@@ -12,7 +12,7 @@ export interface ResolvedSendOptions {
   readonly acceptRanges: boolean;
   /** The `Cache-Control` value to send, or `undefined` to leave it to the app. */
   readonly cacheControl: string | undefined;
-  readonly etag: boolean | EtagFunction;
+  readonly etag: boolean | 'content' | EtagFunction;
   readonly lastModified: boolean;
   readonly setHeaders: SetHeadersFunction | undefined;
   readonly maxChunkSize: number;
@@ -54,8 +54,8 @@ function resolveSend(options: SendRangeOptions): ResolvedSendOptions {
   const maxAge = parseMaxAge(options.maxAge ?? 0);
   const immutable = bool(options, 'immutable', false);
   const etag = options.etag ?? true;
-  if (typeof etag !== 'boolean' && typeof etag !== 'function') {
-    throw new TypeError(`etag must be a boolean or a function, got ${describe(etag)}`);
+  if (typeof etag !== 'boolean' && etag !== 'content' && typeof etag !== 'function') {
+    throw new TypeError(`etag must be a boolean, 'content' or a function, got ${describe(etag)}`);
   }
   const maxChunkSize = options.maxChunkSize ?? DEFAULT_MAX_CHUNK_SIZE;
   if (!(maxChunkSize === Infinity || (Number.isSafeInteger(maxChunkSize) && maxChunkSize > 0))) {

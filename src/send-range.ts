@@ -3,6 +3,7 @@ import { HttpError, toHttpError } from './errors.js';
 import { decide, type DecisionInput } from './http/decide.js';
 import type { AppHeaders } from './http/headers.js';
 import { normalizeSendOptions, type ResolvedSendOptions } from './options.js';
+import { adoptContentTag, adoptKnownContentTag, contentTagOf } from './sources/content-etag.js';
 import { describeFile, fileSource } from './sources/file.js';
 import { toSource } from './sources/to-source.js';
 import { ResponseRecord } from './response-record.js';
@@ -62,9 +63,11 @@ export async function serveSource(
   let source: Source;
   let lazy: LazyFile | undefined;
   try {
-    if (typeof input === 'string' && asksToRevalidate(req)) {
-      // Most revalidations end in a 304: decide from stat(2), open only for bytes (bench/RESULTS.md).
-      source = await describeFile(input);
+    const described = typeof input === 'string' && asksToRevalidate(req) ? await describeFile(input) : undefined;
+    // Most revalidations end in a 304: decide from stat(2), open only for bytes (bench/RESULTS.md).
+    // A content tag not yet known for this version needs the bytes, so the file is opened at once.
+    if (typeof input === 'string' && described !== undefined && (options.etag !== 'content' || adoptKnownContentTag(described))) {
+      source = described;
       lazy = new LazyFile(input);
     } else {
       source = await toSource(input);
@@ -119,6 +122,9 @@ async function respond(
   lazy?: LazyFile,
 ): Promise<void> {
   options.setHeaders?.(res, described.name ?? '', described.stats);
+  const byContent = options.etag === 'content';
+  // etag: 'content' waits for the hash of the bytes (once per file version): never answered without it.
+  if (byContent) await adoptContentTag(described);
   const appNames = headerNamesOf(res);
   const input: DecisionInput = {
     method: req.method ?? 'GET',
@@ -128,13 +134,17 @@ async function respond(
     options,
     request: req,
     now: Date.now(),
+    contentTag: byContent ? contentTagOf(described) : undefined,
   };
   let source = described;
   let decision = decide(input);
   if (lazy !== undefined && decision.body.kind !== 'none') {
     source = await lazy.open();
     record.servedFrom(source);
-    if (source.etag !== described.etag) decision = decide({ ...input, source });
+    if (byContent) await adoptContentTag(source);
+    // The path may hold another file by now; the same tag means the same answer.
+    const contentTag = byContent ? contentTagOf(source) : undefined;
+    if (source.etag !== described.etag || contentTag !== input.contentTag) decision = decide({ ...input, source, contentTag });
   }
   record.decided(decision);
   const body = decision.body;

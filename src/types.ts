@@ -133,11 +133,20 @@ export interface SendRangeOptions {
    */
   immutable?: boolean;
   /**
-   * Send an `ETag`. `true` uses the source's own tag (for files: a strong tag from size, mtime in
-   * microseconds and inode); a function computes one; `false` sends none.
+   * Send an `ETag`.
+   * - `true`: the source's own tag. For files, a strong tag from size and mtime (microseconds): the
+   *   same on every server holding the same file with the same mtime (`cp -a`, `rsync -a`).
+   * - `'content'`: for files, a strong tag from a SHA-256 of the bytes, the same on every server
+   *   holding the same bytes whatever their mtimes. Computed once per file version and remembered
+   *   (the first request for a version waits for the hash: about 1 s per GiB); other sources keep
+   *   their own tag.
+   * - a function computes one; `false` sends none.
    * @default true
+   * @example
+   * // Origins whose copies have different mtimes (built or checked out per machine) behind one cache:
+   * app.use('/media', partialContent('./media', { etag: 'content', maxAge: '1h' }));
    */
-  etag?: boolean | EtagFunction;
+  etag?: boolean | 'content' | EtagFunction;
   /**
    * Send `Last-Modified` (and honour date preconditions).
    * @default true

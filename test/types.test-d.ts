@@ -20,6 +20,7 @@ describe('types', () => {
     expectTypeOf(partialContent('./songs')).toEqualTypeOf<PartialContentMiddleware>();
     express().use('/media', partialContent('./songs', { maxAge: '7d', dotfiles: 'deny' }));
     express4().use('/media', partialContent('./songs', { maxChunkSize: Infinity }));
+    express().use('/media', partialContent('./songs', { etag: 'content' }));
   });
 
   it('sendRange takes paths, bytes, sources and promises of sources', () => {
@@ -35,6 +36,8 @@ describe('types', () => {
   it('options reject wrong types', () => {
     // @ts-expect-error maxChunkSize is a number
     partialContent('./songs', { maxChunkSize: '2MB' });
+    // @ts-expect-error etag is a boolean, 'content' or a function
+    partialContent('./songs', { etag: 'sha256' });
     // @ts-expect-error dotfiles is one of three words
     partialContent('./songs', { dotfiles: 'hide' });
   });

@@ -34,6 +34,8 @@ export interface DecisionInput {
   readonly request: unknown;
   /** The current time in milliseconds (for the strength of `Last-Modified`). */
   readonly now: number;
+  /** With `etag: 'content'`: the tag hashed from the file's bytes (the shell computes it first). */
+  readonly contentTag?: string | undefined;
 }
 
 /** The body an answer sends. */
@@ -65,7 +67,7 @@ const NO_RANGES: readonly ByteRange[] = [];
 export function decide(input: DecisionInput): Decision {
   const { headers: request, appHeaders, options } = input;
   const app = readAppFields(appHeaders);
-  const representation = representationOf(input.source, options, app);
+  const representation = representationOf(input.source, options, app, input.contentTag);
   const head = input.method === 'HEAD';
 
   switch (evaluatePreconditions(request, representation)) {
@@ -130,7 +132,7 @@ function bodiless(answer: { readonly status: 304 | 412 | 416 }, representation: 
 }
 
 /** The representation as answered: what the app set (directly or in `setHeaders`) wins over the source. */
-function representationOf(source: Source, options: DecisionOptions, app: AppFields): Representation {
+function representationOf(source: Source, options: DecisionOptions, app: AppFields, contentTag: string | undefined): Representation {
   let lastModified: number | undefined;
   if (app.lastModified !== undefined) lastModified = parseHttpDate(app.lastModified);
   else if (options.lastModified && source.lastModified !== undefined) {
@@ -140,7 +142,7 @@ function representationOf(source: Source, options: DecisionOptions, app: AppFiel
   return {
     size: source.size,
     contentType: app.contentType ?? source.type ?? contentTypeFor(source.name),
-    etag: app.etag ?? entityTagOf(source, options),
+    etag: app.etag ?? entityTagOf(source, options, contentTag),
     lastModified,
     lastModifiedField: app.lastModified,
     cacheControl: app.cacheControl ?? options.cacheControl,
@@ -148,9 +150,10 @@ function representationOf(source: Source, options: DecisionOptions, app: AppFiel
   };
 }
 
-function entityTagOf(source: Source, options: DecisionOptions): string | undefined {
+function entityTagOf(source: Source, options: DecisionOptions, contentTag: string | undefined): string | undefined {
   if (options.etag === false) return undefined;
-  const tag = options.etag === true ? source.etag : options.etag(source);
+  // 'content' for a source that is not a file: its own tag.
+  const tag = options.etag === true ? source.etag : options.etag === 'content' ? (contentTag ?? source.etag) : options.etag(source);
   if (tag === undefined) return undefined;
   // Accept a bare value from a custom function by quoting it as a strong tag.
   if (parseEntityTag(tag) !== undefined) return tag;

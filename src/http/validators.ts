@@ -82,10 +82,14 @@ export function toHttpSeconds(time: number): number {
 }
 
 /**
- * A strong entity tag for a file from its size, modification time (microseconds) and inode, so any
- * write, truncation or replacement by rename changes it.
+ * A strong entity tag for a file from its size and modification time in microseconds,
+ * `"<size hex>-<mtime µs hex>"`, so any write or truncation changes it. It holds nothing
+ * machine-specific (no inode, no device, as Apache 2.4's `FileETag MTime Size` and nginx): every
+ * server holding the same bytes with the same size and mtime gives the same tag, which is what a
+ * cache stitching slices from several origins needs. `cp -a` and `rsync -a` keep mtimes to the
+ * nanosecond; microseconds are the finest `Stats.mtimeMs` (a double) repeats exactly.
  */
-export function fileEntityTag(size: number, mtimeMs: number, ino: number): string {
+export function fileEntityTag(size: number, mtimeMs: number): string {
   const micros = Math.round(mtimeMs * 1000);
-  return `"${size.toString(16)}-${micros.toString(16)}-${ino.toString(16)}"`;
+  return `"${size.toString(16)}-${micros.toString(16)}"`;
 }

@@ -47,7 +47,8 @@ const STREAM_CHUNK = 64 * 1024;
  * directory and with Node's own errors (`ENOENT` …) otherwise. The caller must `close()` it;
  * `sendRange` does so when the response is over.
  *
- * The entity tag is strong and derived from size, mtime (microseconds) and inode.
+ * The entity tag is strong and derived from size and mtime (microseconds): the same on every machine
+ * serving the same file (see `etag: 'content'` where mtimes differ between machines).
  *
  * @example
  * const source = await fileSource('/srv/media/song.mp3');
@@ -81,7 +82,7 @@ export async function describeFile(path: string): Promise<Source & { readonly st
     name: path,
     size: stats.size,
     stats,
-    etag: fileEntityTag(stats.size, stats.mtimeMs, stats.ino),
+    etag: fileEntityTag(stats.size, stats.mtimeMs),
     lastModified: stats.mtime,
     open: () => {
       throw new Error(`describeFile: ${path} was described, not opened`);
@@ -116,7 +117,7 @@ class HandleSource implements FileSource, DirectFile {
     readonly stats: Stats,
   ) {
     this.size = stats.size;
-    this.etag = fileEntityTag(stats.size, stats.mtimeMs, stats.ino);
+    this.etag = fileEntityTag(stats.size, stats.mtimeMs);
     this.lastModified = stats.mtime;
     unclosed.register(this, handle, this);
   }

@@ -18,6 +18,11 @@ describe('options: defaults', () => {
     });
   });
 
+  it("etag takes true, false, 'content' or a function", () => {
+    const own = (): string => '"x"';
+    for (const etag of [true, false, 'content', own] as const) expect(normalizeSendOptions({ etag }).etag).toBe(etag);
+  });
+
   it('are frozen', () => {
     expect(Object.isFrozen(normalizeSendOptions({}))).toBe(true);
   });

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import type { Source } from '../types.js';
+
+/**
+ * File versions whose content tag is remembered. An entry is about 200 bytes, so the cache stays
+ * near 2 MB; a version pushed out is hashed again on its next request.
+ */
+export const CONTENT_TAG_CACHE_SIZE = 10_000;
+
+/** A source described by `stat(2)`: the files `etag: 'content'` hashes. */
+type FileLike = Source & { readonly stats: Stats };
+
+/** Finished hashes by file version, oldest first (a Map keeps insertion order: re-inserting refreshes). */
+const known = new Map<string, string>();
+/** Hashes being computed: every request for that version waits on the same one. */
+const pending = new Map<string, Promise<string>>();
+/** The tag each file source of a response was given, so one response never sees two. */
+const given = new WeakMap<Source, string>();
+
+/**
+ * One version of one file on this machine. The inode and device keep two files apart; ctime changes
+ * with any write, even one that puts the old mtime back. Never sent: the tag is the hash alone.
+ */
+export function fileVersion(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
+function isFile(source: Source): source is FileLike {
+  const stats = (source as Partial<FileLike>).stats;
+  return typeof stats?.isFile === 'function' && stats.isFile();
+}
+
+function remember(version: string, tag: string): void {
+  known.delete(version);
+  known.set(version, tag);
+  if (known.size > CONTENT_TAG_CACHE_SIZE) known.delete(known.keys().next().value as string);
+}
+
+/**
+ * For a file described by stat alone (not opened): gives it its content tag if this version's hash is
+ * already known and returns true; false means it must be opened and hashed.
+ */
+export function adoptKnownContentTag(source: Source): boolean {
+  if (!isFile(source)) return true;
+  const version = fileVersion(source.stats);
+  const tag = known.get(version);
+  if (tag === undefined) return false;
+  remember(version, tag);
+  given.set(source, tag);
+  return true;
+}
+
+/**
+ * Gives an opened file source its content tag: a SHA-256 of its bytes, as a strong entity tag.
+ * Computed once per file version (the first request waits for it; concurrent ones share it) and
+ * remembered in a bounded cache. The bytes are read through the source's own stream, chunk by
+ * chunk, so the event loop keeps serving meanwhile. Other sources keep their own tag.
+ */
+export async function adoptContentTag(source: Source): Promise<void> {
+  if (!isFile(source) || given.has(source)) return;
+  const version = fileVersion(source.stats);
+  let tag = known.get(version);
+  if (tag === undefined) {
+    let hashing = pending.get(version);
+    if (hashing === undefined) {
+      hashing = hashBytes(source).finally(() => pending.delete(version));
+      pending.set(version, hashing);
+    }
+    tag = await hashing;
+  }
+  remember(version, tag);
+  given.set(source, tag);
+}
+
+/** The content tag given to `source`, or its own tag when it is not a file. */
+export function contentTagOf(source: Source): string | undefined {
+  return given.get(source) ?? source.etag;
+}
+
+async function hashBytes(source: FileLike): Promise<string> {
+  const hash = createHash('sha256');
+  if (source.size > 0) {
+    // The file source's stream fails (ECHANGED) rather than end normally if the file was rewritten
+    // meanwhile, so a hash of a mix of two versions is never remembered.
+    for await (const chunk of await source.open({ start: 0, end: source.size - 1 })) hash.update(chunk as Buffer);
+  }
+  return `"${hash.digest('base64url')}"`;
+}
