@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import type { Source } from '../types.js';
+import { directFile, type DirectFile } from './file.js';
 
 /**
  * File versions whose content tag is remembered. An entry is about 200 bytes, so the cache stays
@@ -78,12 +79,25 @@ export function contentTagOf(source: Source): string | undefined {
   return given.get(source) ?? source.etag;
 }
 
+/** Bytes per read while hashing: large reads, few trips to the thread pool; ~1 ms of hashing each. */
+const HASH_CHUNK = 1024 * 1024;
+
 async function hashBytes(source: FileLike): Promise<string> {
   const hash = createHash('sha256');
   if (source.size > 0) {
-    // The file source's stream fails (ECHANGED) rather than end normally if the file was rewritten
-    // meanwhile, so a hash of a mix of two versions is never remembered.
-    for await (const chunk of await source.open({ start: 0, end: source.size - 1 })) hash.update(chunk as Buffer);
+    const range = { start: 0, end: source.size - 1 };
+    // Either read fails (ECHANGED) rather than end normally if the file was rewritten meanwhile, so a
+    // hash of a mix of two versions is never remembered. hash.update copies, so one buffer serves.
+    if (isDirectFile(source)) {
+      const buffer = Buffer.allocUnsafe(Math.min(HASH_CHUNK, source.size));
+      for await (const chunk of source.chunks(range, () => buffer)) hash.update(chunk);
+    } else {
+      for await (const chunk of await source.open(range)) hash.update(chunk as Buffer);
+    }
   }
   return `"${hash.digest('base64url')}"`;
+}
+
+function isDirectFile(source: Source): source is Source & DirectFile {
+  return (source as Partial<DirectFile>)[directFile] === true;
 }

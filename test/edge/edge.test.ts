@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,26 +6,14 @@ import { partialContent, type ResponseEvent } from '../../src/index.js';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
 import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
-import { nginxAvailability, startNginxConfig, upstreamServers, type RunningNginx } from '../helpers/nginx.js';
+import { exampleEdgeConfig } from './example-config.js';
+import { nginxAvailability, startNginxConfig, type RunningNginx } from '../helpers/nginx.js';
 
-// examples/edge/nginx.conf, run as it is except for two addresses, in front of partialContent.
+// examples/edge/nginx.conf, run as it is except for addresses, in front of one app using partialContent.
 
 const MiB = 1024 * 1024;
 const SIZE = 3 * MiB + 12_345; // four slices, the last one short
 const FILE = patterned(SIZE, 17);
-
-/** The example config with the apps' addresses (round-robin when several) and a free port for the edge. */
-function exampleConfig(appPorts: readonly number[]): string {
-  let config = readFileSync(new URL('../../examples/edge/nginx.conf', import.meta.url), 'utf8');
-  for (const [from, to] of [
-    ['server 127.0.0.1:3001;', upstreamServers(appPorts)],
-    ['listen 127.0.0.1:8080;', 'listen 127.0.0.1:{{PORT}};'],
-  ] as const) {
-    expect(config.split(from), `examples/edge/nginx.conf should contain "${from}" once`).toHaveLength(2);
-    config = config.replace(from, to);
-  }
-  return config;
-}
 
 /** A GET that reports a cut connection instead of rejecting. */
 function getLoose(url: string, headers: Record<string, string>): Promise<{ status: number; body: Buffer; complete: boolean }> {
@@ -75,7 +63,7 @@ describe.skipIf(mode !== 'run')('nginx (slice + proxy_cache, examples/edge/nginx
     server.use('/tracks', partialContent(fixtures.root, { maxAge: '1h', onResponse: (event) => origin.push(event) }));
     withSentinels(server);
     app = await listen(server);
-    edge = await startNginxConfig(exampleConfig([app.port]));
+    edge = await startNginxConfig(exampleEdgeConfig([app.port]));
   });
 
   afterAll(async () => {
