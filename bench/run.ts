@@ -94,6 +94,10 @@ const servers: ServerDef[] = [
         { name: 'partialContent-bare', kind: 'partialContent-bare', variant: 'current' },
       ]
     : []),
+  // Only when named in --servers: partialContent with etag: 'content' (RESULTS.md, "etag: 'content'").
+  ...(onlyServers?.includes('partialContent-etag-content') === true
+    ? [{ name: 'partialContent-etag-content', kind: 'partialContent-etag-content', variant: 'current' }]
+    : []),
   // A/A control: a second process of the same code; its ratio to partialContent is the noise floor.
   ...(control ? [{ name: `${OURS}@control`, kind: 'partialContent', variant: 'current' }] : []),
   // The same for sendRange, when named in --servers.

@@ -147,6 +147,13 @@ async function start(): Promise<number> {
       app.use(sendRangeListener(lib));
       return listen(app);
     }
+    // etag: 'content' (issue 14): the same middleware with tags from a hash of the bytes, remembered.
+    case 'partialContent-etag-content': {
+      const lib = (await import(pathToFileURL(libraryPath).href)) as typeof Library;
+      const app = (await importExpress())();
+      app.use(lib.partialContent(root, { etag: 'content' }));
+      return listen(app);
+    }
     case 'partialContent-bare': {
       const lib = (await import(pathToFileURL(libraryPath).href)) as typeof Library;
       const middleware = lib.partialContent(root);
