@@ -11,20 +11,47 @@ export type Outcome = { readonly kind: 'exact' } | { readonly kind: 'cut'; reado
 
 export interface ClientCheck {
   readonly name: string;
-  run(url: string, file: Buffer): Promise<Outcome>;
+  /** `file` is what the edge serves at `url`; `path` holds the same bytes on disk (an oracle's input). */
+  run(url: string, file: Buffer, path: string): Promise<Outcome>;
 }
 
 // Loopback only: no proxy may be involved, whatever the environment says.
 const ENV = { ...process.env, http_proxy: '', HTTP_PROXY: '', https_proxy: '', HTTPS_PROXY: '', no_proxy: '*', NO_PROXY: '*' };
 
 export const clientsInstalled = ['/usr/bin/curl', '/usr/bin/wget'].every((path) => existsSync(path));
+/** ffmpeg seeks in the media it reads over HTTP with open-ended ranges; CI installs it. */
+export const ffmpegInstalled = ['/usr/bin/ffmpeg', '/usr/bin/ffprobe'].every((path) => existsSync(path));
 
-function run(command: string, args: readonly string[], cwd: string): Promise<{ code: number; stderr: string }> {
+function run(command: string, args: readonly string[], cwd: string): Promise<{ code: number; stderr: string; stdout: Buffer }> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: ENV, timeout: 30_000, killSignal: 'SIGKILL' }, (error, _stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stderr });
+    const options = { cwd, env: ENV, timeout: 30_000, killSignal: 'SIGKILL' as const, encoding: 'buffer' as const, maxBuffer: 64 * 1024 * 1024 };
+    execFile(command, args, options, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stderr: stderr.toString(), stdout });
     });
   });
+}
+
+/**
+ * ffmpeg decoding `seconds` of audio from `at` seconds in (or ffprobe's description of the file),
+ * through the edge and, as the oracle, from the file on disk: the outputs must be equal.
+ */
+function ffmpeg(kind: 'probe' | 'seek', at = 0, seconds = 0): ClientCheck {
+  const args = (input: string): [string, string[]] =>
+    kind === 'probe'
+      ? ['ffprobe', ['-v', 'error', '-show_entries', 'format=duration,size:stream=codec_name,sample_rate,channels', '-of', 'json', input]]
+      : ['ffmpeg', ['-nostdin', '-v', 'error', '-ss', String(at), '-i', input, '-t', String(seconds), '-f', 's16le', '-']];
+  return {
+    name: kind === 'probe' ? 'ffprobe' : `ffmpeg -ss ${at} -t ${seconds}`,
+    async run(url, _file, path) {
+      const dir = tmpdir();
+      const [viaEdge, oracle] = [await run(...args(url), dir), await run(...args(path), dir)];
+      if (oracle.code !== 0 || oracle.stdout.length === 0) return { kind: 'wrong', detail: `oracle failed: ${oracle.stderr.trim()}` };
+      if (viaEdge.code === 0 && viaEdge.stdout.equals(oracle.stdout)) return { kind: 'exact' };
+      // ffmpeg reports a cut connection as an I/O error; its output then stops early.
+      if (viaEdge.code !== 0 && oracle.stdout.subarray(0, viaEdge.stdout.length).equals(viaEdge.stdout)) return { kind: 'cut', bytes: viaEdge.stdout.length };
+      return { kind: 'wrong', detail: `${kind} exit ${viaEdge.code}, ${viaEdge.stdout.length} of ${oracle.stdout.length} bytes: ${viaEdge.stderr.trim()}` };
+    },
+  };
 }
 
 /** Judges what a client left in `path` against `expected`, given whether it reported success. */
@@ -106,9 +133,13 @@ function fetchLoose(url: string, options: { method?: string; headers?: Record<st
   });
 }
 
-/** The checks of one pass; `size` is the file's, for ranges placed across slice boundaries (1 MiB). */
+/**
+ * The checks of one pass; `size` is the file's, for ranges placed across slice boundaries (1 MiB).
+ * With ffmpeg installed, the file must be a WAV of at least 20 s (ffmpeg's checks decode it).
+ */
 export function clientChecks(size: number): ClientCheck[] {
   const MiB = 1024 * 1024;
+  const media = ffmpegInstalled ? [ffmpeg('probe'), ffmpeg('seek', 5.5, 1), ffmpeg('seek', 17, 3)] : [];
   return [
     curlRange([100, 199]),
     curlRange([MiB - 1000, MiB + 1000]),
@@ -121,5 +152,6 @@ export function clientChecks(size: number): ClientCheck[] {
     resume('wget', 0.2),
     resume('wget', 0.7),
     ifRange,
+    ...media,
   ];
 }

@@ -10,12 +10,33 @@ import { exampleEdgeConfig } from './example-config.js';
 import { nginxAvailability, startNginxConfig, type RunningNginx } from '../helpers/nginx.js';
 
 // examples/edge/nginx.conf in front of two app servers, round-robin, each with its own copy of the
-// media: one client's slices come from both. Real clients (curl, wget) must get exact bytes through
-// the edge, first from an empty cache (cold), then from a full one (warm).
+// media: one client's slices come from both. Real clients (curl, wget, and ffprobe/ffmpeg seeking when
+// installed, as in CI) must get exact bytes through the edge, first from an empty cache (cold), then
+// from a full one (warm).
 
 const MiB = 1024 * 1024;
-const NAME = 'album.bin';
-const FILE = patterned(4 * MiB + 12_345, 29); // five slices, the last one short
+const NAME = 'album.wav';
+
+/** A 16-bit stereo 44.1 kHz PCM WAV whose samples are `pcm` (patterned bytes: noise, byte-checkable). */
+function wav(pcm: Buffer): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16); // fmt chunk size
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(2, 22); // channels
+  header.writeUInt32LE(44_100, 24);
+  header.writeUInt32LE(44_100 * 4, 28); // bytes per second
+  header.writeUInt16LE(4, 32); // bytes per frame
+  header.writeUInt16LE(16, 34); // bits per sample
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([header, pcm]);
+}
+
+// Five slices, the last one short; 23.8 s of audio for the ffmpeg checks.
+const FILE = wav(patterned(4 * MiB + 12_344, 29));
 /** Two passes of eleven client runs, on two busy cores. */
 const TIMEOUT = 120_000;
 const SLICE_ERRORS = /etag mismatch in slice response|invalid range in slice response|unexpected status code \d+ in slice response/g;
@@ -38,10 +59,11 @@ function scaledOut(deployment: Deployment, etag: EtagOption) {
   const apps: Running[] = [];
   const events: ResponseEvent[][] = [[], []];
   let edge: RunningNginx;
+  let firstRoot = '';
 
   beforeAll(async () => {
     fixtures = createFixtures();
-    const first = join(fixtures.root, 'one');
+    const first = (firstRoot = join(fixtures.root, 'one'));
     mkdirSync(first);
     writeFileSync(join(first, NAME), FILE);
     utimesSync(join(first, NAME), new Date('2025-03-01T10:00:00.123456Z'), new Date('2025-03-01T10:00:00.123456Z'));
@@ -68,7 +90,7 @@ function scaledOut(deployment: Deployment, etag: EtagOption) {
     const before = events.map((list) => list.length);
     const errorsBefore = edge.errorLog().match(SLICE_ERRORS)?.length ?? 0;
     const outcomes = [];
-    for (const check of clientChecks(FILE.length)) outcomes.push({ name: check.name, outcome: await check.run(`${edge.url}/tracks/${NAME}`, FILE) });
+    for (const check of clientChecks(FILE.length)) outcomes.push({ name: check.name, outcome: await check.run(`${edge.url}/tracks/${NAME}`, FILE, join(firstRoot, NAME)) });
     // A cut slice subrequest is logged as the edge gives up; let the log catch up before counting.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const result = {
