@@ -78,6 +78,12 @@ describe('decide: the whole answer', () => {
     expect(decide(input({}, { options: { etag: () => 'W/"v1"' } })).headers['ETag']).toBe('W/"v1"');
     expect(() => decide(input({}, { options: { etag: () => 'a"b' } }))).toThrow(TypeError);
   });
+
+  it("etag: 'content': the tag the shell hashed, matched by If-Range; the source's own tag when there is none", () => {
+    const hashed = { ...input({ range: 'bytes=0-9', 'if-range': '"sha"' }, { options: { etag: 'content' } }), contentTag: '"sha"' };
+    expect(decide(hashed)).toMatchObject({ status: 206, headers: { ETag: '"sha"' } });
+    expect(decide(input({}, { options: { etag: 'content' } })).headers['ETag']).toBe('"abc"');
+  });
 });
 
 describe('decide: the app’s headers take part', () => {
