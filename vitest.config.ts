@@ -9,7 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/*.test.ts'], globalSetup: ['test/setup/build.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/*.test.ts', 'test/fetch/**/*.test.ts'], globalSetup: ['test/setup/build.ts'] } },
       { test: { name: 'express5', include: httpSuites, env: { EXPRESS_MAJOR: '5' } } },
       { test: { name: 'express4', include: httpSuites, env: { EXPRESS_MAJOR: '4' } } },
       // Object stores (s3rver, one per file) do not depend on the Express major: run once.

@@ -50,11 +50,17 @@ export interface Source {
    * `sendRange` uses it for ranges up to 64 KiB so headers and body leave in one write.
    */
   read?(range: ByteRange): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Optional: the bytes `start..end` (inclusive) as a `Blob`. The fetch shell hands it to the runtime
+   * as the body of a single range, which then streams it natively (Bun sends a file `Blob` with
+   * sendfile). {@link blobSource} has it.
+   */
+  blob?(range: ByteRange): Blob;
   /** Releases resources held by the source (a file handle); called once the response is over. */
   close?(): void | Promise<void>;
 }
 
-/** What `sendRange` accepts: a file path, bytes in memory, a {@link Source}, or a promise of one. */
+/** What `sendRange` accepts: a file path, bytes in memory, a {@link Source}, or a promise of one (`rangeResponse` also takes a `Blob`). */
 export type SourceInput = string | Uint8Array | Source | PromiseLike<Source>;
 
 /** Which requests get the open-ended cap (see {@link SendRangeOptions.maxChunkSize}). */

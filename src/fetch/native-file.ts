@@ -1,0 +1,23 @@
+import { describeFile } from '../sources/file.js';
+import { fileSource } from '../sources/file.js';
+import { blobSource } from '../sources/blob.js';
+import type { Source } from '../types.js';
+
+/** Bun's file Blob factory, when running on Bun. */
+type BunFile = (path: string) => Blob;
+const bunFile = (globalThis as { Bun?: { file?: BunFile } }).Bun?.file;
+
+/**
+ * The source for a file path. On Bun the bytes come from `Bun.file(path)`, which Bun sends with
+ * sendfile; the metadata (size, validators) still come from `stat`, so the answer's headers are the
+ * same as on Node and Deno. Elsewhere the file is opened once and described from its descriptor.
+ */
+export async function fileSourceFor(path: string): Promise<Source> {
+  if (bunFile === undefined) return fileSource(path);
+  const described = await describeFile(path);
+  const bytes = blobSource(bunFile(path));
+  return { ...described, open: bytes.open, read: bytes.read, blob: bytes.blob };
+}
+
+/** Whether file bodies are handed to the runtime as a Blob (Bun). */
+export const filesAreBlobs = bunFile !== undefined;

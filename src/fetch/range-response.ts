@@ -1,0 +1,205 @@
+import { HttpError, toHttpError } from '../errors.js';
+import { contentTypeFor } from '../http/content-type.js';
+import { decide, type Decision, type DecisionPolicy, type Representation } from '../http/decide.js';
+import { parseEntityTag, parseHttpDate } from '../http/validators.js';
+import type { Segment } from '../http/multipart.js';
+import { normalizeSendOptions, type ResolvedSendOptions } from '../options.js';
+import { blobSource } from '../sources/blob.js';
+import { toSource } from '../sources/to-source.js';
+import type { ResponseEvent, SendRangeOptions, Source } from '../types.js';
+import { bodyStream, type BodyOutcome } from './body-stream.js';
+import { fileSourceFor, filesAreBlobs } from './native-file.js';
+import type { FetchCapScope, FetchSetHeadersFunction, FetchSourceInput, RangeResponseOptions } from './types.js';
+
+/** {@link RangeResponseOptions} checked and completed (the checks are `sendRange`'s; only the hooks' types differ). */
+export interface ResolvedFetchOptions extends Omit<ResolvedSendOptions, 'setHeaders' | 'capScope' | 'onResponse'> {
+  readonly setHeaders: FetchSetHeadersFunction | undefined;
+  readonly capScope: FetchCapScope;
+  readonly onResponse: ((event: ResponseEvent) => void) | undefined;
+}
+
+/** Ranges up to this size are read into memory and answered as one body. */
+const SMALL_RANGE = 64 * 1024;
+const DEFAULT_OPTIONS = resolveFetchOptions();
+const resolvedOptions = new WeakMap<RangeResponseOptions, ResolvedFetchOptions>();
+
+export function resolveFetchOptions(options?: RangeResponseOptions): ResolvedFetchOptions {
+  return normalizeSendOptions(options as SendRangeOptions | undefined) as unknown as ResolvedFetchOptions;
+}
+
+/**
+ * Answers a GET or HEAD `request` with `source` as a fetch-API `Response`: `200`, `206` (one range
+ * or `multipart/byteranges`), `304`, `412` or `416`, exactly as `sendRange` does on Node. For Bun,
+ * Deno, Hono, Next.js route handlers and any server that speaks `Request`/`Response`.
+ *
+ * The body is a `ReadableStream` read only as fast as the client takes it; when `request.signal`
+ * aborts or the body is cancelled, reading stops and the file is closed. A `Blob` (or a file on
+ * Bun) is handed to the runtime as a sliced `Blob` instead. Rejects with an {@link HttpError}, with
+ * nothing sent, when the source cannot be opened (404 for a missing file, 503 when descriptors run out…).
+ *
+ * @param source A file path, bytes in memory, a `Blob`/`File`, a {@link Source}, or a promise of one.
+ * @example
+ * export async function GET(request: Request) {
+ *   return rangeResponse(request, '/srv/media/talk.mp4', { maxAge: '1h' });
+ * }
+ */
+export function rangeResponse(request: Request, source: FetchSourceInput, options?: RangeResponseOptions): Promise<Response> {
+  let resolved = DEFAULT_OPTIONS;
+  if (options !== undefined) {
+    // Options objects are usually module constants: check each one once, not per request.
+    resolved = resolvedOptions.get(options) ?? resolveFetchOptions(options);
+    resolvedOptions.set(options, resolved);
+  }
+  return respond(request, source, resolved);
+}
+
+/** `rangeResponse` with options already resolved; `serveFiles`' entry point. */
+export async function respond(request: Request, input: FetchSourceInput, options: ResolvedFetchOptions): Promise<Response> {
+  const startedAt = performance.now();
+  let source: Source;
+  try {
+    source = typeof input === 'string' ? await fileSourceFor(input) : input instanceof Blob ? blobSource(input) : await toSource(input);
+  } catch (error) {
+    throw toHttpError(error);
+  }
+  let streaming = false;
+  try {
+    const appHeaders = new Headers();
+    options.setHeaders?.(appHeaders, source.name ?? '', source.stats);
+    const decision = decide(
+      { method: request.method, headers: conditionalHeaders(request.headers) },
+      representationOf(appHeaders, source, options),
+      policyFor(request, appHeaders, options),
+    );
+    const init = { status: decision.status, headers: finalHeaders(appHeaders, decision) };
+    const report = (outcome: BodyOutcome): void => reportResponse(request, source, decision, options, startedAt, outcome);
+    const body = request.method === 'HEAD' ? undefined : decision.body;
+    if (body === undefined || body.kind === 'none') {
+      report({ written: 0, aborted: false, error: undefined });
+      return new Response(null, init);
+    }
+    const segments: readonly Segment[] = body.kind === 'range' ? [{ kind: 'range', range: body.range }] : body.multipart.segments;
+    const length = Number(decision.headers['Content-Length']);
+    if (body.kind === 'range' && source.blob !== undefined) {
+      // The runtime streams a Blob itself (with sendfile for a Bun file): the event fires at hand-over.
+      // Bun adds `Content-Disposition: filename="<name on disk>"` (no type, RFC 6266 wants one) to a
+      // file body that has none: `inline` means what no header means, and names no stored file.
+      if (filesAreBlobs && !init.headers.has('Content-Disposition')) init.headers.set('Content-Disposition', 'inline');
+      report({ written: length, aborted: false, error: undefined });
+      return new Response(source.blob(body.range), init);
+    }
+    if (body.kind === 'range' && source.read !== undefined && length <= SMALL_RANGE) {
+      const bytes = await source.read(body.range);
+      if (bytes.byteLength !== length) throw new Error(`Source read ${bytes.byteLength} bytes, expected ${length}`);
+      report({ written: length, aborted: false, error: undefined });
+      return new Response(bytes as Uint8Array<ArrayBuffer>, init); // Node's Buffers sit on an ArrayBuffer
+    }
+    const stream = await bodyStream(source, segments, request.signal, report);
+    streaming = true; // the stream closes the source when it ends
+    return new Response(stream, init);
+  } catch (error) {
+    throw toHttpError(error);
+  } finally {
+    if (!streaming) await closeQuietly(source);
+  }
+}
+
+/** The request headers the decision reads. */
+function conditionalHeaders(headers: Headers): Parameters<typeof decide>[0]['headers'] {
+  return {
+    range: headers.get('range') ?? undefined,
+    'if-match': headers.get('if-match') ?? undefined,
+    'if-none-match': headers.get('if-none-match') ?? undefined,
+    'if-modified-since': headers.get('if-modified-since') ?? undefined,
+    'if-unmodified-since': headers.get('if-unmodified-since') ?? undefined,
+    'if-range': headers.get('if-range') ?? undefined,
+  };
+}
+
+/** What the decision needs to know about `source`; headers the app set in setHeaders win. */
+function representationOf(appHeaders: Headers, source: Source, options: ResolvedFetchOptions): Representation {
+  const lastModified = appHeaders.get('last-modified');
+  const time = source.lastModified?.getTime();
+  return {
+    size: source.size,
+    contentType: appHeaders.get('content-type') ?? source.type ?? contentTypeFor(source.name),
+    etag: appHeaders.get('etag') ?? entityTagOf(source, options),
+    lastModified:
+      lastModified !== null ? parseHttpDate(lastModified) : options.lastModified && time !== undefined && !Number.isNaN(time) ? time : undefined,
+  };
+}
+
+function policyFor(request: Request, appHeaders: Headers, options: ResolvedFetchOptions): DecisionPolicy {
+  const capOn = options.maxChunkSize !== Infinity && request.headers.has('range');
+  const scope = options.capScope;
+  const dest = request.headers.get('sec-fetch-dest');
+  const capped = scope === 'all' || (scope === 'media' ? dest === 'audio' || dest === 'video' : scope(request) === true);
+  return {
+    acceptRanges: options.acceptRanges,
+    cacheControl: appHeaders.get('cache-control') ?? options.cacheControl,
+    maxChunkSize: options.maxChunkSize,
+    maxRanges: options.maxRanges,
+    capOpenEnded: capOn && capped,
+    capVariesByFetchDest: capOn && scope === 'media',
+    now: Date.now(),
+  };
+}
+
+function entityTagOf(source: Source, options: ResolvedFetchOptions): string | undefined {
+  if (options.etag === false) return undefined;
+  const tag = options.etag === true ? source.etag : options.etag(source);
+  if (tag === undefined || parseEntityTag(tag) !== undefined) return tag;
+  const quoted = `"${tag}"`;
+  if (parseEntityTag(quoted) === undefined) throw new TypeError(`etag: not a valid entity tag: ${tag}`);
+  return quoted;
+}
+
+/** The app's headers, then the decision's; `Vary` merged; 304/412/416 carry nothing about a body. */
+function finalHeaders(appHeaders: Headers, decision: Decision): Headers {
+  const headers = new Headers(appHeaders);
+  if (decision.status === 304 || decision.status === 412 || decision.status === 416) headers.delete('Content-Type');
+  for (const [name, value] of Object.entries(decision.headers)) {
+    if (name === 'Vary') headers.append(name, value);
+    else headers.set(name, value);
+  }
+  return headers;
+}
+
+function reportResponse(
+  request: Request,
+  source: Source,
+  decision: Decision,
+  options: ResolvedFetchOptions,
+  startedAt: number,
+  outcome: BodyOutcome,
+): void {
+  if (options.onResponse === undefined) return;
+  const length = decision.headers['Content-Length'];
+  const event: ResponseEvent = {
+    method: request.method,
+    url: request.url,
+    source: source.name,
+    status: decision.status,
+    size: source.size,
+    ranges: decision.ranges,
+    rangeHeader: request.headers.get('range') ?? undefined,
+    bytesWritten: outcome.written,
+    bytesExpected: length === undefined || request.method === 'HEAD' ? 0 : Number(length),
+    aborted: outcome.aborted,
+    error: outcome.error,
+    durationMs: performance.now() - startedAt,
+  };
+  try {
+    options.onResponse(event);
+  } catch {
+    // A metrics hook must never break serving.
+  }
+}
+
+async function closeQuietly(source: Source): Promise<void> {
+  try {
+    await source.close?.();
+  } catch {
+    // Releasing a descriptor can only fail if it is already gone; the response is unaffected.
+  }
+}
