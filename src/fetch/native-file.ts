@@ -21,3 +21,12 @@ export async function fileSourceFor(path: string): Promise<Source> {
 
 /** Whether file bodies are handed to the runtime as a Blob (Bun). */
 export const filesAreBlobs = bunFile !== undefined;
+
+/**
+ * Whether a Blob body leaves the decided answer as it is. Bun applies the request's `Range` itself to
+ * a 200 whose body is a file Blob (and answers 206 or 416 where we decided 200: a failed `If-Range`,
+ * `acceptRanges: false`, too many ranges); such a 200 goes out through the stream path instead.
+ */
+export function blobBodyKeepsAnswer(status: number, request: Request): boolean {
+  return !filesAreBlobs || status !== 200 || !request.headers.has('range');
+}

@@ -8,7 +8,7 @@ import { blobSource } from '../sources/blob.js';
 import { toSource } from '../sources/to-source.js';
 import type { ResponseEvent, SendRangeOptions, Source } from '../types.js';
 import { bodyStream, type BodyOutcome } from './body-stream.js';
-import { fileSourceFor, filesAreBlobs } from './native-file.js';
+import { blobBodyKeepsAnswer, fileSourceFor, filesAreBlobs } from './native-file.js';
 import type { FetchCapScope, FetchSetHeadersFunction, FetchSourceInput, RangeResponseOptions } from './types.js';
 
 /** {@link RangeResponseOptions} checked and completed (the checks are `sendRange`'s; only the hooks' types differ). */
@@ -80,7 +80,7 @@ export async function respond(request: Request, input: FetchSourceInput, options
     }
     const segments: readonly Segment[] = body.kind === 'range' ? [{ kind: 'range', range: body.range }] : body.multipart.segments;
     const length = Number(decision.headers['Content-Length']);
-    if (body.kind === 'range' && source.blob !== undefined) {
+    if (body.kind === 'range' && source.blob !== undefined && blobBodyKeepsAnswer(decision.status, request)) {
       // The runtime streams a Blob itself (with sendfile for a Bun file): the event fires at hand-over.
       // Bun adds `Content-Disposition: filename="<name on disk>"` (no type, RFC 6266 wants one) to a
       // file body that has none: `inline` means what no header means, and names no stored file.

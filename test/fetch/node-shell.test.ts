@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Fixtures } from '../helpers/fixtures.js';
 import { createFetchFixtures } from './fetch-fixtures.js';
+import { abortSuite } from './abort-suite.js';
 import { fetchShellSuite } from './http-suite.js';
 import { startServer, type RuntimeServer } from './runtime-server.js';
 
@@ -19,4 +20,5 @@ afterAll(async () => {
 
 describe('the fetch shell on Node', () => {
   fetchShellSuite(() => server, () => fixtures);
+  abortSuite(() => server);
 });

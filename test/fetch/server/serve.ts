@@ -21,6 +21,7 @@ const mounts: Record<string, ServeFilesHandler> = {
   'capped-fn': serveFiles(root, { capScope: (request) => request.headers.get('x-player') === '1', maxChunkSize: 1000 }),
   uncapped: serveFiles(root, { maxChunkSize: Infinity }),
   'one-range': serveFiles(root, { maxRanges: 1 }),
+  'no-ranges': serveFiles(root, { acceptRanges: false }),
   'app-headers': serveFiles(root, {
     setHeaders: (headers) => {
       headers.set('Cache-Control', 'no-store');
