@@ -8,6 +8,7 @@ describe('public API', () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
         "HttpError",
+        "blobSource",
         "bufferSource",
         "fileSource",
         "httpSource",

@@ -78,8 +78,8 @@ export async function bodyStream(
           const chunk = await nextChunk();
           if (finished) return;
           if (chunk === undefined) {
+            await finish(false); // the source is released before the consumer sees the end
             streamController.close();
-            await finish(false);
           } else {
             streamController.enqueue(chunk);
           }

@@ -1,8 +1,8 @@
 import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { toHttpError } from '../errors.js';
 import { normalizeMiddlewareOptions } from '../options.js';
 import { isInside, resolvePath } from '../path/resolve-path.js';
+import { servedRoot } from '../path/root.js';
 import type { PartialContentOptions } from '../types.js';
 import { respond, type ResolvedFetchOptions } from './range-response.js';
 import type { ServeFilesOptions } from './types.js';
@@ -18,7 +18,8 @@ export type ServeFilesHandler = (request: Request, path?: string) => Promise<Res
  * (missing, a directory, a rejected path, another method) resolves `undefined`, so the app goes on
  * to its own routes (`fallthrough: false` answers those instead).
  *
- * @param root The folder to serve; relative paths are resolved against the working directory now.
+ * @param root The folder to serve, checked as the middleware checks it (a file is a `TypeError`); a
+ *   relative path is resolved against the working directory now.
  * @example
  * const files = serveFiles('./media', { maxAge: '1d' });
  * Bun.serve({ fetch: async (request) => (await files(request)) ?? new Response('Not Found', { status: 404 }) });
@@ -30,26 +31,21 @@ export function serveFiles(root: string, options?: ServeFilesOptions): ServeFile
     readonly dotfiles: 'ignore' | 'deny' | 'allow';
     readonly fallthrough: boolean;
   };
-  const absoluteRoot = resolve(root);
-  let realRoot: Promise<string> | undefined;
-  const rootReal = (): Promise<string> => {
-    realRoot ??= realpath(absoluteRoot).catch((error: unknown) => {
-      realRoot = undefined; // the folder may appear later
-      throw error;
-    });
-    return realRoot;
-  };
+  const served = servedRoot(root);
   const refuse = (status: number, headers?: Record<string, string>): Response | undefined =>
     resolved.fallthrough ? undefined : new Response(null, { status, headers: { 'Content-Length': '0', ...headers } });
 
   return async function serveFile(request, path) {
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, { Allow: 'GET, HEAD' });
-    const target = resolvePath(absoluteRoot, path ?? new URL(request.url).pathname, resolved.dotfiles);
+    const target = resolvePath(served.absolute, path ?? new URL(request.url).pathname, resolved.dotfiles);
     if (target.kind === 'reject') return refuse(target.status);
     try {
-      const real = await realpath(target.absolute);
+      const real = await realpath(target.absolute).catch(async (error: unknown) => {
+        await served.explainNotFound();
+        throw error;
+      });
       // A symlink may point anywhere; only its real target's place counts.
-      if (!isInside(await rootReal(), real)) return refuse(403);
+      if (!isInside(await served.real(), real)) return refuse(403);
       return await respond(request, real, resolved);
     } catch (error) {
       const httpError = toHttpError(error);

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobSource, bufferSource, HttpError, rangeResponse, type ResponseEvent, type Source } from '../../src/fetch.js';
+import { createFixtures, type Fixtures } from '../helpers/fixtures.js';
+
+// rangeResponse called directly with a Request, as a Next.js route handler or a Hono handler calls it.
+let fixtures: Fixtures;
+beforeAll(() => {
+  fixtures = createFixtures();
+});
+afterAll(() => fixtures.cleanup());
+
+const data = (): Buffer => fixtures.files['data.bin']!;
+const request = (headers: Record<string, string> = {}, init: RequestInit = {}): Request =>
+  new Request('http://localhost/media/data.bin', { ...init, headers });
+const bytes = async (response: Response): Promise<Buffer> => Buffer.from(await response.arrayBuffer());
+
+describe('rangeResponse', () => {
+  it.each([
+    ['a path', () => join(fixtures.root, 'data.bin')],
+    ['bytes', () => data()],
+    ['a Source', () => bufferSource(data())],
+    ['a promise of a Source', () => Promise.resolve(bufferSource(data()))],
+    ['a Blob', () => new Blob([data()])],
+    ['a File', () => new File([data()], 'data.bin')],
+    ['a blobSource', () => blobSource(new Blob([data()]), { etag: '"v1"' })],
+  ])('serves %s: 200 whole and 206 for a range, bodies exact', async (_name, source) => {
+    const whole = await rangeResponse(request(), source());
+    expect([whole.status, whole.headers.get('content-length')]).toEqual([200, '10000']);
+    expect((await bytes(whole)).equals(data())).toBe(true);
+    const part = await rangeResponse(request({ Range: 'bytes=100-70099' }), source());
+    expect([part.status, part.headers.get('content-range'), part.headers.get('content-length')]).toEqual([206, 'bytes 100-9999/10000', '9900']);
+    expect((await bytes(part)).equals(data().subarray(100))).toBe(true);
+  });
+
+  it('takes type, name and lastModified from a File', async () => {
+    const file = new File(['hello'], 'greeting.txt', { type: 'text/plain; charset=utf-8', lastModified: Date.UTC(2024, 0, 2) });
+    const response = await rangeResponse(request(), file);
+    expect([response.headers.get('content-type'), response.headers.get('last-modified'), response.headers.get('etag')]).toEqual([
+      'text/plain; charset=utf-8', 'Tue, 02 Jan 2024 00:00:00 GMT', null,
+    ]);
+  });
+
+  it('rejects with an HttpError, nothing sent, when the file cannot be opened', async () => {
+    await expect(rangeResponse(request(), join(fixtures.root, 'missing.bin'))).rejects.toMatchObject({ status: 404 });
+    await expect(rangeResponse(request(), fixtures.root)).rejects.toBeInstanceOf(HttpError);
+  });
+
+  it('checks options as sendRange does: a TypeError naming the bad one, thrown at the call', () => {
+    expect(() => rangeResponse(request(), data(), { maxRanges: 0 })).toThrow(/^maxRanges/);
+  });
+
+  it('HEAD has the headers of a GET and no body', async () => {
+    const head = await rangeResponse(request({}, { method: 'HEAD' }), join(fixtures.root, 'data.bin'));
+    expect([head.status, head.headers.get('content-length'), head.body]).toEqual([200, '10000', null]);
+  });
+
+  it('onResponse fires once with what was sent, after the body ended', async () => {
+    const events: ResponseEvent[] = [];
+    const response = await rangeResponse(request({ Range: 'bytes=0-99999' }), join(fixtures.root, 'clip.mp4'), { onResponse: (e) => events.push(e) });
+    expect(events).toEqual([]);
+    const body = await bytes(response);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ status: 206, bytesWritten: body.length, bytesExpected: 100_000, aborted: false, url: 'http://localhost/media/data.bin' });
+  });
+
+  it("a Source's stream is released and the source closed when the body is cancelled", async () => {
+    let closed = 0;
+    let destroyed = 0;
+    const source: Source = {
+      size: 1_000_000,
+      open: () => {
+        const stream = Readable.from((function* () { for (;;) yield Buffer.alloc(1000); })(), { objectMode: false, highWaterMark: 0 });
+        stream.on('close', () => destroyed++);
+        return stream;
+      },
+      close: () => {
+        closed++;
+      },
+    };
+    const response = await rangeResponse(request({ Range: 'bytes=0-' }), source);
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([closed, destroyed]).toEqual([1, 1]);
+  });
+
+  it('an app header set in setHeaders wins, and 304 keeps only what updates a cache', async () => {
+    const options = { setHeaders: (headers: Headers) => headers.set('Cache-Control', 'private, max-age=60') };
+    const first = await rangeResponse(request(), join(fixtures.root, 'data.bin'), options);
+    const etag = first.headers.get('etag')!;
+    const revalidated = await rangeResponse(request({ 'If-None-Match': etag }), join(fixtures.root, 'data.bin'), options);
+    expect([revalidated.status, revalidated.headers.get('cache-control'), revalidated.headers.get('content-type')]).toEqual([304, 'private, max-age=60', null]);
+  });
+});
