@@ -1,7 +1,6 @@
 import { HttpError, toHttpError } from '../errors.js';
-import { contentTypeFor } from '../http/content-type.js';
-import { decide, type Decision, type DecisionPolicy, type Representation } from '../http/decide.js';
-import { parseEntityTag, parseHttpDate } from '../http/validators.js';
+import { decide, type Decision, type DecisionOptions, type RequestHeaders } from '../http/decide.js';
+import type { HeaderRecord } from '../http/headers.js';
 import type { Segment } from '../http/multipart.js';
 import { normalizeSendOptions, type ResolvedSendOptions } from '../options.js';
 import { blobSource } from '../sources/blob.js';
@@ -66,20 +65,24 @@ export async function respond(request: Request, input: FetchSourceInput, options
   try {
     const appHeaders = new Headers();
     options.setHeaders?.(appHeaders, source.name ?? '', source.stats);
-    const decision = decide(
-      { method: request.method, headers: conditionalHeaders(request.headers) },
-      representationOf(appHeaders, source, options),
-      policyFor(request, appHeaders, options),
-    );
-    const init = { status: decision.status, headers: finalHeaders(appHeaders, decision) };
+    const decision = decide({
+      method: request.method,
+      headers: requestHeadersOf(request.headers),
+      appHeaders: recordOf(appHeaders),
+      source,
+      options: options as unknown as DecisionOptions, // only capScope's argument type differs
+      request,
+      now: Date.now(),
+    });
+    const init = { status: decision.status, headers: headersOf(decision.headers) };
     const report = (outcome: BodyOutcome): void => reportResponse(request, source, decision, options, startedAt, outcome);
-    const body = request.method === 'HEAD' ? undefined : decision.body;
-    if (body === undefined || body.kind === 'none') {
+    const body = decision.body; // none for HEAD
+    if (body.kind === 'none') {
       report({ written: 0, aborted: false, error: undefined });
       return new Response(null, init);
     }
     const segments: readonly Segment[] = body.kind === 'range' ? [{ kind: 'range', range: body.range }] : body.multipart.segments;
-    const length = Number(decision.headers['Content-Length']);
+    const { length } = decision;
     if (body.kind === 'range' && source.blob !== undefined && blobBodyKeepsAnswer(decision.status, request)) {
       // The runtime streams a Blob itself (with sendfile for a Bun file): the event fires at hand-over.
       // Bun adds `Content-Disposition: filename="<name on disk>"` (no type, RFC 6266 wants one) to a
@@ -104,63 +107,35 @@ export async function respond(request: Request, input: FetchSourceInput, options
   }
 }
 
-/** The request headers the decision reads. */
-function conditionalHeaders(headers: Headers): Parameters<typeof decide>[0]['headers'] {
+/** The request headers the decision reads, in Node's lower-case form. */
+function requestHeadersOf(headers: Headers): RequestHeaders {
+  const value = (name: string): string | undefined => headers.get(name) ?? undefined;
   return {
-    range: headers.get('range') ?? undefined,
-    'if-match': headers.get('if-match') ?? undefined,
-    'if-none-match': headers.get('if-none-match') ?? undefined,
-    'if-modified-since': headers.get('if-modified-since') ?? undefined,
-    'if-unmodified-since': headers.get('if-unmodified-since') ?? undefined,
-    'if-range': headers.get('if-range') ?? undefined,
+    range: value('range'),
+    'if-match': value('if-match'),
+    'if-none-match': value('if-none-match'),
+    'if-modified-since': value('if-modified-since'),
+    'if-unmodified-since': value('if-unmodified-since'),
+    'if-range': value('if-range'),
+    'sec-fetch-dest': value('sec-fetch-dest'),
   };
 }
 
-/** What the decision needs to know about `source`; headers the app set in setHeaders win. */
-function representationOf(appHeaders: Headers, source: Source, options: ResolvedFetchOptions): Representation {
-  const lastModified = appHeaders.get('last-modified');
-  const time = source.lastModified?.getTime();
-  return {
-    size: source.size,
-    contentType: appHeaders.get('content-type') ?? source.type ?? contentTypeFor(source.name),
-    etag: appHeaders.get('etag') ?? entityTagOf(source, options),
-    lastModified:
-      lastModified !== null ? parseHttpDate(lastModified) : options.lastModified && time !== undefined && !Number.isNaN(time) ? time : undefined,
-  };
+/** The app's headers as a plain record (a field set twice is one comma-joined value, as in `Headers`). */
+function recordOf(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
 }
 
-function policyFor(request: Request, appHeaders: Headers, options: ResolvedFetchOptions): DecisionPolicy {
-  const capOn = options.maxChunkSize !== Infinity && request.headers.has('range');
-  const scope = options.capScope;
-  const dest = request.headers.get('sec-fetch-dest');
-  const capped = scope === 'all' || (scope === 'media' ? dest === 'audio' || dest === 'video' : scope(request) === true);
-  return {
-    acceptRanges: options.acceptRanges,
-    cacheControl: appHeaders.get('cache-control') ?? options.cacheControl,
-    maxChunkSize: options.maxChunkSize,
-    maxRanges: options.maxRanges,
-    capOpenEnded: capOn && capped,
-    capVariesByFetchDest: capOn && scope === 'media',
-    now: Date.now(),
-  };
-}
-
-function entityTagOf(source: Source, options: ResolvedFetchOptions): string | undefined {
-  if (options.etag === false) return undefined;
-  const tag = options.etag === true ? source.etag : options.etag(source);
-  if (tag === undefined || parseEntityTag(tag) !== undefined) return tag;
-  const quoted = `"${tag}"`;
-  if (parseEntityTag(quoted) === undefined) throw new TypeError(`etag: not a valid entity tag: ${tag}`);
-  return quoted;
-}
-
-/** The app's headers, then the decision's; `Vary` merged; 304/412/416 carry nothing about a body. */
-function finalHeaders(appHeaders: Headers, decision: Decision): Headers {
-  const headers = new Headers(appHeaders);
-  if (decision.status === 304 || decision.status === 412 || decision.status === 416) headers.delete('Content-Type');
-  for (const [name, value] of Object.entries(decision.headers)) {
-    if (name === 'Vary') headers.append(name, value);
-    else headers.set(name, value);
+/** The decision's final headers as a `Headers` (a field sent several times is appended). */
+function headersOf(record: HeaderRecord): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(record)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else for (const item of value) headers.append(name, item);
   }
   return headers;
 }
@@ -174,7 +149,6 @@ function reportResponse(
   outcome: BodyOutcome,
 ): void {
   if (options.onResponse === undefined) return;
-  const length = decision.headers['Content-Length'];
   const event: ResponseEvent = {
     method: request.method,
     url: request.url,
@@ -184,7 +158,7 @@ function reportResponse(
     ranges: decision.ranges,
     rangeHeader: request.headers.get('range') ?? undefined,
     bytesWritten: outcome.written,
-    bytesExpected: length === undefined || request.method === 'HEAD' ? 0 : Number(length),
+    bytesExpected: decision.length,
     aborted: outcome.aborted,
     error: outcome.error,
     durationMs: performance.now() - startedAt,

@@ -39,7 +39,8 @@ const text = (value: string): Segment => ({ kind: 'bytes', data: Buffer.from(val
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
+  const reader = stream.getReader();
+  for (let step = await reader.read(); step.done !== true; step = await reader.read()) chunks.push(step.value);
   return Buffer.concat(chunks);
 }
 
