@@ -1,4 +1,5 @@
 import { realpath } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { toHttpError } from '../errors.js';
 import { normalizeMiddlewareOptions } from '../options.js';
 import { isInside, resolvePath } from '../path/resolve-path.js';
@@ -39,6 +40,9 @@ export function serveFiles(root: string, options?: ServeFilesOptions): ServeFile
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, { Allow: 'GET, HEAD' });
     const target = resolvePath(served.absolute, path ?? new URL(request.url).pathname, resolved.dotfiles);
     if (target.kind === 'reject') return refuse(target.status);
+    // A trailing slash names a folder, never a file. Node's realpath says ENOTDIR for `file/`;
+    // Deno's node:fs resolves it to the file, so the rule is stated here, not left to the runtime.
+    if (target.absolute.endsWith(sep)) return refuse(404);
     try {
       const real = await realpath(target.absolute).catch(async (error: unknown) => {
         await served.explainNotFound();

@@ -29,6 +29,7 @@ describe('serveFiles', () => {
   it.each([
     ['a missing file', '/missing.txt', 'GET'],
     ['a directory', '/sub', 'GET'],
+    ['a trailing slash after a file', '/nums.txt/', 'GET'],
     ['a dotfile', '/.env', 'GET'],
     ['a parent segment', '/%2e%2e/outside/secret.txt', 'GET'],
     ['a symlink out of root', '/escape.txt', 'GET'],
