@@ -144,7 +144,7 @@ export interface SendRangeOptions {
    *   same on every server holding the same file with the same mtime (`cp -a`, `rsync -a`).
    * - `'content'`: for files, a strong tag from a SHA-256 of the bytes, the same on every server
    *   holding the same bytes whatever their mtimes. Computed once per file version and remembered
-   *   (the first request for a version waits for the hash: about 1 s per GiB); other sources keep
+   *   (the first request for a version waits for the hash: ~0.75 s of CPU per GiB); other sources keep
    *   their own tag.
    * - a function computes one; `false` sends none.
    * @default true

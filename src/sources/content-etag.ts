@@ -9,6 +9,12 @@ import { directFile, type DirectFile } from './file.js';
  */
 export const CONTENT_TAG_CACHE_SIZE = 10_000;
 
+/**
+ * Files hashed at once. Each hash holds a 1 MiB buffer and keeps the disk busy, so a client asking for
+ * many unhashed files at once queues them rather than multiplying memory and reads.
+ */
+export const CONCURRENT_HASHES = 2;
+
 /** A source described by `stat(2)`: the files `etag: 'content'` hashes. */
 type FileLike = Source & { readonly stats: Stats };
 
@@ -18,6 +24,27 @@ const known = new Map<string, string>();
 const pending = new Map<string, Promise<string>>();
 /** The tag each file source of a response was given, so one response never sees two. */
 const given = new WeakMap<Source, string>();
+let hashing = 0;
+/** Hashes waiting for a slot, first come first served. */
+const queue: Array<() => void> = [];
+
+/** Hashes running now (at most {@link CONCURRENT_HASHES}). */
+export function hashesRunning(): number {
+  return hashing;
+}
+
+/** Runs `work` once fewer than {@link CONCURRENT_HASHES} hashes run; a finished one hands its slot on. */
+async function inHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing < CONCURRENT_HASHES) hashing++;
+  else await new Promise<void>((resolve) => queue.push(resolve));
+  try {
+    return await work();
+  } finally {
+    const next = queue.shift();
+    if (next === undefined) hashing--;
+    else next();
+  }
+}
 
 /**
  * One version of one file on this machine. The inode and device keep two files apart; ctime changes
@@ -63,12 +90,12 @@ export async function adoptContentTag(source: Source): Promise<void> {
   const version = fileVersion(source.stats);
   let tag = known.get(version);
   if (tag === undefined) {
-    let hashing = pending.get(version);
-    if (hashing === undefined) {
-      hashing = hashBytes(source).finally(() => pending.delete(version));
-      pending.set(version, hashing);
+    let computing = pending.get(version);
+    if (computing === undefined) {
+      computing = inHashSlot(() => hashBytes(source)).finally(() => pending.delete(version));
+      pending.set(version, computing);
     }
-    tag = await hashing;
+    tag = await computing;
   }
   remember(version, tag);
   given.set(source, tag);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adoptContentTag, adoptKnownContentTag, contentTagOf } from '../../src/sources/content-etag.js';
+import { adoptContentTag, adoptKnownContentTag, CONCURRENT_HASHES, contentTagOf, hashesRunning } from '../../src/sources/content-etag.js';
 import { bufferSource } from '../../src/sources/buffer.js';
 import { describeFile, fileSource, type FileSource } from '../../src/sources/file.js';
 import { patterned } from '../helpers/fixtures.js';
@@ -71,6 +71,27 @@ describe('etag: content', () => {
     } finally {
       await Promise.all(sources.map((source) => source.close()));
     }
+  });
+
+  it(`hashes at most ${CONCURRENT_HASHES} files at once: first requests for many files queue, and all get their tags`, async () => {
+    const paths = Array.from({ length: 6 }, (_, index) => {
+      const path = join(dir, `queued-${index}.bin`);
+      writeFileSync(path, '');
+      truncateSync(path, 24 * 1024 * 1024 + index); // sparse, and each a different file
+      return path;
+    });
+    const sources = await Promise.all(paths.map((path) => fileSource(path)));
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, hashesRunning())), 1);
+    try {
+      await Promise.all(sources.map((source) => adoptContentTag(source)));
+    } finally {
+      clearInterval(sampler);
+      await Promise.all(sources.map((source) => source.close()));
+    }
+    expect(most).toBe(CONCURRENT_HASHES);
+    expect(hashesRunning()).toBe(0);
+    sources.forEach((source, index) => expect(contentTagOf(source)).toBe(sha256Tag(Buffer.alloc(24 * 1024 * 1024 + index))));
   });
 
   it('keeps the event loop turning while it hashes', async () => {
