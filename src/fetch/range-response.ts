@@ -3,6 +3,7 @@ import { decide, type Decision, type DecisionOptions, type RequestHeaders } from
 import type { HeaderRecord } from '../http/headers.js';
 import type { Segment } from '../http/multipart.js';
 import { normalizeSendOptions, type ResolvedSendOptions } from '../options.js';
+import { adoptContentTag, contentTagOf } from '../sources/content-etag.js';
 import { blobSource } from '../sources/blob.js';
 import { toSource } from '../sources/to-source.js';
 import type { ResponseEvent, SendRangeOptions, Source } from '../types.js';
@@ -65,6 +66,8 @@ export async function respond(request: Request, input: FetchSourceInput, options
   try {
     const appHeaders = new Headers();
     options.setHeaders?.(appHeaders, source.name ?? '', source.stats);
+    // etag: 'content' waits for the hash of the file's bytes (once per file version).
+    if (options.etag === 'content') await adoptContentTag(source);
     const decision = decide({
       method: request.method,
       headers: requestHeadersOf(request.headers),
@@ -73,6 +76,7 @@ export async function respond(request: Request, input: FetchSourceInput, options
       options: options as unknown as DecisionOptions, // only capScope's argument type differs
       request,
       now: Date.now(),
+      contentTag: options.etag === 'content' ? contentTagOf(source) : undefined,
     });
     const init = { status: decision.status, headers: headersOf(decision.headers) };
     const report = (outcome: BodyOutcome): void => reportResponse(request, source, decision, options, startedAt, outcome);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rangeResponse } from '../../src/fetch.js';
 import { partialContent } from '../../src/index.js';
 import { createFixtures, type Fixtures } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
@@ -93,5 +94,12 @@ describe('copies with different mtimes', () => {
     expect(miss.body.equals(fixtures.files[name] as Buffer)).toBe(true);
     const hit = await get(`${server.url}/content-rebuilt/${name}`, { 'if-none-match': expected });
     expect([hit.status, hit.headers.etag]).toEqual([304, expected]);
+  });
+
+  it("etag: 'content' in the fetch shell too (rangeResponse): the same tag as the middleware's", async () => {
+    const expected = `"${createHash('sha256').update(bytes).digest('base64url')}"`;
+    const res = await rangeResponse(new Request('http://localhost/x', { headers: { range: 'bytes=0-9' } }), join(fixtures.root, FILE), { etag: 'content' });
+    expect([res.status, res.headers.get('etag')]).toEqual([206, expected]);
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytes.subarray(0, 10))).toBe(true);
   });
 });
