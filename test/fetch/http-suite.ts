@@ -69,7 +69,7 @@ export function fetchShellSuite(server: () => RuntimeServer, fixtures: () => Fix
     it('a plain GET of a file: exact length, type, strong validators, Accept-Ranges, no added disposition', async () => {
       const res = await fetchGet('/files/song.mp3');
       expect([res.status, res.headers['content-type'], res.headers['content-length']]).toEqual([200, 'audio/mpeg', String(300 * 1024)]);
-      expect(res.headers['etag']).toMatch(/^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/);
+      expect(res.headers['etag']).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
       expect(res.headers['last-modified']).toMatch(/GMT$/);
       expect(res.body.equals(file('song.mp3'))).toBe(true);
       // Bun would name the file on disk (`filename="…"`, no type): the shell says `inline` instead.
