@@ -1,6 +1,7 @@
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { patterned } from '../test/helpers/fixtures.js';
 
 /** Pattern period: byte i of a file is (i + offset) mod 251, so no misplaced slice looks right. */
 const PERIOD = 251;
@@ -32,22 +33,11 @@ export const FRESH_A = { size: 10_000, fill: 1 } as const;
 export const FRESH_B = { size: 12_345, fill: 2 } as const;
 
 let block: Buffer | undefined;
-function patternBlock(): Buffer {
-  if (block === undefined) {
-    block = Buffer.allocUnsafe(BLOCK + PERIOD);
-    for (let i = 0; i < block.length; i++) block[i] = i % PERIOD;
-  }
-  return block;
-}
 
-/** The expected bytes `start..end` (inclusive) of a fixture file. */
+/** The expected bytes `start..end` (inclusive) of a fixture file: the tests' pattern. */
 export function expectedBytes(spec: Pick<FileSpec, 'fill'>, start: number, end: number): Buffer {
   const length = end - start + 1;
-  if (spec.fill === 'zero') return Buffer.alloc(length);
-  const bytes = Buffer.allocUnsafe(length);
-  const offset = (start + spec.fill) % PERIOD;
-  for (let i = 0; i < length; i++) bytes[i] = (offset + i) % PERIOD;
-  return bytes;
+  return spec.fill === 'zero' ? Buffer.alloc(length) : patterned(length, start + spec.fill);
 }
 
 /** Writes a patterned file of `size` bytes (or a sparse one of zeros). */
@@ -58,7 +48,8 @@ export function writeFixture(path: string, size: number, fill: number | 'zero'):
       ftruncateSync(fd, size);
       return;
     }
-    const chunk = patternBlock().subarray(fill % PERIOD, (fill % PERIOD) + BLOCK);
+    block ??= patterned(BLOCK + PERIOD);
+    const chunk = block.subarray(fill % PERIOD, (fill % PERIOD) + BLOCK);
     for (let written = 0; written < size; ) {
       const length = Math.min(BLOCK, size - written);
       let done = 0;
