@@ -10,6 +10,7 @@ export type {
   CapScope,
   EtagFunction,
   PartialContentOptions,
+  OpenOptions,
   ResponseEvent,
   SendRangeOptions,
   SetHeadersFunction,

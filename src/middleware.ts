@@ -4,7 +4,7 @@ import { HttpError, toHttpError } from './errors.js';
 import { normalizeMiddlewareOptions, type ResolvedMiddlewareOptions } from './options.js';
 import { isInside, resolvePath } from './path/resolve-path.js';
 import { servedRoot, type ServedRoot } from './path/root.js';
-import { serveSource } from './send-range.js';
+import { send } from './send-range.js';
 import type { PartialContentOptions } from './types.js';
 
 /** Express-compatible middleware (works with Express 4 and 5, and with Connect-style servers). */
@@ -44,9 +44,10 @@ export function partialContent(root: string, options?: PartialContentOptions): P
       res.end();
       return;
     }
-    serveFile(req, res, served, resolved).then(
-      (outcome) => {
-        if (outcome !== undefined) forward(outcome, resolved, next);
+    locate(req.url ?? '/', served, resolved).then(
+      (found) => {
+        if (typeof found !== 'string') return forward(found, resolved, next);
+        send(req, res, found, resolved).catch((error: unknown) => forward(error, resolved, next));
       },
       (error: unknown) => forward(error, resolved, next),
     );
@@ -54,16 +55,11 @@ export function partialContent(root: string, options?: PartialContentOptions): P
 }
 
 /**
- * Resolves and serves. Returns (or throws) an error for outcomes that are not ours to answer; nothing
- * has been written then.
+ * The real path of the file a request names inside `root`, or the error that is not ours to answer
+ * (nothing has been written then).
  */
-async function serveFile(
-  req: IncomingMessage,
-  res: ServerResponse,
-  root: ServedRoot,
-  options: ResolvedMiddlewareOptions,
-): Promise<HttpError | undefined> {
-  const target = resolvePath(root.absolute, req.url ?? '/', options.dotfiles);
+async function locate(url: string, root: ServedRoot, options: ResolvedMiddlewareOptions): Promise<string | HttpError> {
+  const target = resolvePath(root.absolute, url, options.dotfiles);
   if (target.kind === 'reject') return new HttpError(target.status, statusText(target.status), { code: target.reason });
 
   let real: string;
@@ -75,8 +71,7 @@ async function serveFile(
   }
   // A symlink may point anywhere; only its real target's place counts.
   if (!isInside(await root.real(), real)) return new HttpError(403, 'Forbidden', { code: 'symlink outside root' });
-  await serveSource(req, res, real, options);
-  return undefined;
+  return real;
 }
 
 /**

@@ -41,10 +41,14 @@ export interface Source {
   /** File metadata, passed to `setHeaders` (set by the file source only). */
   readonly stats?: Stats | undefined;
   /**
-   * Opens a readable stream of exactly the bytes `start..end` (inclusive). May return a promise.
-   * `sendRange` destroys the stream when the client goes away.
+   * The bytes `start..end` (inclusive), exactly that many: a Node `Readable` or any
+   * `AsyncIterable<Uint8Array>` (an async generator, say), or a promise of one. Chunks of any size
+   * are fine (they go out in writes of at most 64 KiB); fewer or more bytes than the range cut the
+   * response. `options.signal` aborts when the client goes away: pass it on to whatever the bytes
+   * come from (a `fetch`, an SDK call). A returned `Readable` is destroyed, and an iterator's
+   * `return()` called, when the response ends early.
    */
-  open(range: ByteRange): Readable | Promise<Readable>;
+  open(range: ByteRange, options?: OpenOptions): Readable | AsyncIterable<Uint8Array> | Promise<Readable | AsyncIterable<Uint8Array>>;
   /**
    * Optional fast path for small ranges: the bytes `start..end` (inclusive) in memory.
    * `sendRange` uses it for ranges up to 64 KiB so headers and body leave in one write.
@@ -58,6 +62,19 @@ export interface Source {
   blob?(range: ByteRange): Blob;
   /** Releases resources held by the source (a file handle); called once the response is over. */
   close?(): void | Promise<void>;
+}
+
+/** What a consumer tells {@link Source.open}. */
+export interface OpenOptions {
+  /** Aborts when the client goes away. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * The consumer is done with each chunk before it asks for the next one (`sendRange` writes a chunk
+   * and waits until the socket took it), so the source may fill one buffer again and again. A
+   * consumer that keeps chunks — a `ReadableStream` queue, `Buffer.concat` — leaves it unset and gets
+   * chunks it owns.
+   */
+  readonly reuseBuffers?: boolean | undefined;
 }
 
 /** What `sendRange` accepts: a file path, bytes in memory, a {@link Source}, or a promise of one (`rangeResponse` also takes a `Blob`). */

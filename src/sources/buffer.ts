@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { ByteRange, Source } from '../types.js';
 
 /** Optional metadata for {@link bufferSource}. */
@@ -31,7 +30,8 @@ export function bufferSource(data: Uint8Array, options: BufferSourceOptions = {}
     name: options.name,
     etag: options.etag ?? digestTag(data),
     lastModified: options.lastModified,
-    open: (range) => Readable.from([slice(range)], { objectMode: false }),
+    // One chunk however long: sendRange writes it out in bounded pieces.
+    open: (range) => once(slice(range)),
     read: slice,
   };
 }
@@ -43,4 +43,8 @@ function digestTag(data: Uint8Array): string {
     digests.set(data, tag);
   }
   return tag;
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer, void, undefined> {
+  yield bytes;
 }
