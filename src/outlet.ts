@@ -77,9 +77,8 @@ export class Outlet implements OpenOptions {
   /**
    * Writes `chunk` in pieces of at most {@link MAX_WRITE} bytes, each after the transport took the one
    * before; resolves once the last was taken (its bytes may then be reused) or the client is gone.
-   * With `last`, the final piece ends the response, so a small body leaves in one packet with the head.
    */
-  async write(chunk: Uint8Array, last: boolean): Promise<void> {
+  async write(chunk: Uint8Array): Promise<void> {
     let offset = 0;
     do {
       if (this.gone) return;
@@ -87,16 +86,15 @@ export class Outlet implements OpenOptions {
       const piece = offset === 0 && end === chunk.byteLength ? chunk : chunk.subarray(offset, end);
       this.written += piece.byteLength;
       const taken = new Promise<void>(this.park);
-      if (last && end === chunk.byteLength) this.res.end(piece, this.afterWrite);
-      else this.res.write(piece, this.afterWrite);
+      this.res.write(piece, this.afterWrite);
       await taken;
       offset = end;
     } while (offset < chunk.byteLength);
   }
 
-  /** Ends a response whose body did not (an empty one, or after an early stop) unless the client is gone. */
+  /** Ends the response unless the client is gone. */
   end(): void {
-    if (!this.gone && !this.res.writableEnded) this.res.end();
+    if (!this.gone) this.res.end();
   }
 
   /** Cuts the connection: after the head went out, the only honest signal left of a failed body. */

@@ -7,7 +7,7 @@ import { Outlet } from './outlet.js';
 import { ResponseRecord } from './response-record.js';
 import { toSource } from './sources/to-source.js';
 import type { SendRangeOptions, Source, SourceInput } from './types.js';
-import { openRange, writeBody, type Chunks } from './write-body.js';
+import { openRange, writeBody, type OpenedRange } from './write-body.js';
 
 const DEFAULT_OPTIONS = normalizeSendOptions();
 const resolvedOptions = new WeakMap<SendRangeOptions, ResolvedSendOptions>();
@@ -66,7 +66,7 @@ export async function send(req: IncomingMessage, res: ServerResponse, input: Sou
   }
   const outlet = new Outlet(res);
   const record = new ResponseRecord(req, source, options, startedAt, outlet);
-  let first: Chunks | undefined;
+  let first: OpenedRange | undefined;
   try {
     options.setHeaders?.(res, source.name ?? '', source.stats);
     const appNames = headerNamesOf(res);
@@ -83,7 +83,7 @@ export async function send(req: IncomingMessage, res: ServerResponse, input: Sou
     const etag = source.etag;
     first = await openFirst(source, decision, outlet);
     if (source.etag !== etag) {
-      await first?.return?.();
+      await first?.chunks.return?.();
       decision = decide(facts);
       first = await openFirst(source, decision, outlet);
     }
@@ -96,7 +96,7 @@ export async function send(req: IncomingMessage, res: ServerResponse, input: Sou
     await writeBody(source, decision.body, opened, outlet);
     outlet.end();
   } catch (error) {
-    await first?.return?.();
+    await first?.chunks.return?.();
     if (res.headersSent) {
       record.fail(error);
       outlet.cut(record.error ?? new Error(String(error)));
@@ -112,7 +112,7 @@ export async function send(req: IncomingMessage, res: ServerResponse, input: Sou
 }
 
 /** The first range of the body, opened before the head goes out so that its failure is still a status. */
-function openFirst(source: Source, decision: Decision, outlet: Outlet): Promise<Chunks> | undefined {
+function openFirst(source: Source, decision: Decision, outlet: Outlet): Promise<OpenedRange> | undefined {
   const body = decision.body;
   if (body.kind === 'none') return undefined;
   if (body.kind === 'range') return openRange(source, body.range, outlet);
