@@ -106,9 +106,10 @@ export async function send(req: IncomingMessage, res: ServerResponse, input: Sou
       throw error instanceof TypeError ? error : toHttpError(error);
     }
   }
-  await closeQuietly(source);
+  // Over: after a finish, or at once when the client left (its close was what stopped the body).
   await outlet.over;
   record.report();
+  await closeQuietly(source);
 }
 
 /** The first range of the body, opened before the head goes out so that its failure is still a status. */

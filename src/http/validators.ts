@@ -67,7 +67,7 @@ let lastText = '';
 
 /** Formats a date as an IMF-fixdate, the form `Last-Modified` must use. */
 export function formatHttpDate(date: Date): string {
-  // The same file is usually asked for many times in a row: remember the last one (~1 µs each).
+  // The same file is usually asked for many times in a row: remember the last one.
   const time = date.getTime();
   if (time !== lastTime) {
     lastText = date.toUTCString();

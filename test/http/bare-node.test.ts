@@ -2,15 +2,33 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError, sendRange } from '../../src/index.js';
+import { fileSource, HttpError, sendRange, type Source } from '../../src/index.js';
 import { createFixtures, type Fixtures } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
 
 // sendRange needs nothing Express adds: a plain node:http server is enough.
 let fixtures: Fixtures;
 let url: string;
+/** What the last misused sendRange call did: threw, or rejected with this error. */
+let misuse: { threw: boolean; error: unknown } | undefined;
 const server = createServer((req, res) => {
   const name = decodeURIComponent((req.url ?? '/').slice(1));
+  if (name === 'wrong-source' || name === 'bad-option') {
+    misuse = undefined;
+    try {
+      const source = name === 'wrong-source' ? ({ size: '100', open() {} } as unknown as Source) : join(fixtures.root, 'data.bin');
+      sendRange(req, res, source, name === 'bad-option' ? { maxAge: 'soon' } : {}).catch((error: unknown) => {
+        misuse = { threw: false, error };
+        res.statusCode = 500;
+        res.end();
+      });
+    } catch (error) {
+      misuse = { threw: true, error };
+      res.statusCode = 500;
+      res.end();
+    }
+    return;
+  }
   sendRange(req, res, join(fixtures.root, name)).catch((error: HttpError) => {
     res.statusCode = error.status;
     for (const [header, value] of Object.entries(error.headers ?? {})) res.setHeader(header, value);
@@ -52,5 +70,23 @@ describe('sendRange on bare node:http', () => {
 
   it('rejects with 404 for a directory', async () => {
     expect((await get(`${url}/sub`)).status).toBe(404);
+  });
+
+  // Issue 13, points 1 and 2: misuse rejects with a TypeError saying what is wrong (the README's
+  // `.catch(next)` then sees it, and on bare node:http a synchronous throw would kill the process).
+  it.each([
+    { path: 'wrong-source', message: /source\.size must be a non-negative safe integer, got 100/ },
+    { path: 'bad-option', message: /^maxAge must be/ },
+  ])('$path: the promise rejects with a TypeError, nothing is thrown', async ({ path, message }) => {
+    expect((await get(`${url}/${path}`)).status).toBe(500);
+    expect(misuse?.threw).toBe(false);
+    expect(misuse?.error).toBeInstanceOf(TypeError);
+    expect((misuse?.error as Error).message).toMatch(message);
+  });
+
+  // Issue 13, point 11: Express answers an error's `status`, so a missing file must carry 404.
+  it('await fileSource(missing) rejects with status 404 and the system code', async () => {
+    await expect(fileSource(join(fixtures.root, 'missing.mp3'))).rejects.toMatchObject({ status: 404, statusCode: 404, code: 'ENOENT' });
+    await expect(fileSource(join(fixtures.root, 'sub'))).rejects.toMatchObject({ status: 404, code: 'EISDIR' });
   });
 });
