@@ -5,6 +5,7 @@ import type { AppHeaders } from './http/headers.js';
 import { normalizeSendOptions, type ResolvedSendOptions } from './options.js';
 import { Outlet } from './outlet.js';
 import { ResponseRecord } from './response-record.js';
+import { adoptContentTag, adoptKnownContentTag, contentTagOf, forgetContentTag } from './sources/content-etag.js';
 import { toSource } from './sources/to-source.js';
 import type { SendRangeOptions, Source, SourceInput } from './types.js';
 import { openRange, writeBody, type OpenedRange } from './write-body.js';
@@ -57,10 +58,16 @@ export function sendRange(req: IncomingMessage, res: ServerResponse, source: Sou
 export async function send(req: IncomingMessage, res: ServerResponse, input: SourceInput, options: ResolvedSendOptions): Promise<void> {
   const startedAt = performance.now();
   if (res.headersSent) throw new HttpError(500, 'sendRange: headers were already sent');
+  const byContent = options.etag === 'content';
   let source: Source;
   try {
     // Most revalidations end in a 304: a path is then described from stat(2) and opened only for bytes.
-    source = await toSource(input, asksToRevalidate(req));
+    const describeOnly = typeof input === 'string' && asksToRevalidate(req);
+    source = await toSource(input, describeOnly);
+    // A content tag not known yet for this version needs the bytes: open the file now.
+    if (describeOnly && byContent && !adoptKnownContentTag(source)) source = await toSource(input);
+    // etag: 'content' waits for the hash of the bytes (once per file version): never answered without it.
+    if (byContent) await adoptContentTag(source);
   } catch (error) {
     throw error instanceof TypeError ? error : toHttpError(error);
   }
@@ -78,13 +85,19 @@ export async function send(req: IncomingMessage, res: ServerResponse, input: Sou
       options,
       request: req,
       now: Date.now(),
+      contentTag: byContent ? contentTagOf(source) : undefined,
     };
     let decision = decide(facts);
-    const etag = source.etag;
+    const { etag, stats } = source;
     first = await openFirst(source, decision, outlet);
-    if (source.etag !== etag) {
+    if (source.etag !== etag || source.stats !== stats) {
+      // Described from stat, and another file by the time it was opened: decide again from that one.
       await first?.chunks.return?.();
-      decision = decide(facts);
+      if (byContent) {
+        forgetContentTag(source);
+        await adoptContentTag(source);
+      }
+      decision = decide({ ...facts, contentTag: byContent ? contentTagOf(source) : undefined });
       first = await openFirst(source, decision, outlet);
     }
     record.decided(decision);

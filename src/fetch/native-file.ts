@@ -1,5 +1,4 @@
-import { describeFile } from '../sources/file.js';
-import { fileSource } from '../sources/file.js';
+import { describedFile, fileSource } from '../sources/file.js';
 import { blobSource } from '../sources/blob.js';
 import type { Source } from '../types.js';
 
@@ -14,7 +13,7 @@ const bunFile = (globalThis as { Bun?: { file?: BunFile } }).Bun?.file;
  */
 export async function fileSourceFor(path: string): Promise<Source> {
   if (bunFile === undefined) return fileSource(path);
-  const described = await describeFile(path);
+  const described = await describedFile(path);
   const bytes = blobSource(bunFile(path));
   return { ...described, open: bytes.open, read: bytes.read, blob: bytes.blob };
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import type { Source } from '../types.js';
-import { directFile, type DirectFile } from './file.js';
 
 /**
  * File versions whose content tag is remembered. An entry is about 200 bytes, so the cache stays
@@ -101,30 +100,23 @@ export async function adoptContentTag(source: Source): Promise<void> {
   given.set(source, tag);
 }
 
+/** Forgets the tag given to `source`: a file described from stat turned out to be another when opened. */
+export function forgetContentTag(source: Source): void {
+  given.delete(source);
+}
+
 /** The content tag given to `source`, or its own tag when it is not a file. */
 export function contentTagOf(source: Source): string | undefined {
   return given.get(source) ?? source.etag;
 }
 
-/** Bytes per read while hashing: large reads, few trips to the thread pool; ~1 ms of hashing each. */
-const HASH_CHUNK = 1024 * 1024;
-
 async function hashBytes(source: FileLike): Promise<string> {
   const hash = createHash('sha256');
   if (source.size > 0) {
     const range = { start: 0, end: source.size - 1 };
-    // Either read fails (ECHANGED) rather than end normally if the file was rewritten meanwhile, so a
-    // hash of a mix of two versions is never remembered. hash.update copies, so one buffer serves.
-    if (isDirectFile(source)) {
-      const buffer = Buffer.allocUnsafe(Math.min(HASH_CHUNK, source.size));
-      for await (const chunk of source.chunks(range, () => buffer)) hash.update(chunk);
-    } else {
-      for await (const chunk of await source.open(range)) hash.update(chunk as Buffer);
-    }
+    // The read fails (ECHANGED) rather than end normally if the file was rewritten meanwhile, so a
+    // hash of a mix of two versions is never remembered. hash.update copies, so buffers may be reused.
+    for await (const chunk of (await source.open(range, { reuseBuffers: true })) as AsyncIterable<Uint8Array>) hash.update(chunk);
   }
   return `"${hash.digest('base64url')}"`;
-}
-
-function isDirectFile(source: Source): source is Source & DirectFile {
-  return (source as Partial<DirectFile>)[directFile] === true;
 }

@@ -26,7 +26,8 @@ export interface FileSource extends Source {
  * access is denied, 503 when descriptors run out — `next(err)` then answers the right status. The
  * caller must `close()` it; `sendRange` does so when the response is over.
  *
- * The entity tag is strong and derived from size, mtime (microseconds) and inode.
+ * The entity tag is strong and derived from size and mtime (microseconds): the same on every machine
+ * serving the same file (see `etag: 'content'` where mtimes differ between machines).
  *
  * @example
  * const source = await fileSource('/srv/media/song.mp3');
@@ -148,7 +149,7 @@ class File implements FileSource, ReadableFile {
   private describe(stats: Stats): void {
     this.stats = stats;
     this.size = stats.size;
-    this.etag = fileEntityTag(stats.size, stats.mtimeMs, stats.ino);
+    this.etag = fileEntityTag(stats.size, stats.mtimeMs);
     this.lastModified = stats.mtime;
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adoptContentTag, adoptKnownContentTag, CONCURRENT_HASHES, contentTagOf, hashesRunning } from '../../src/sources/content-etag.js';
 import { bufferSource } from '../../src/sources/buffer.js';
-import { describeFile, fileSource, type FileSource } from '../../src/sources/file.js';
+import { describedFile, fileSource, type FileSource } from '../../src/sources/file.js';
 import { patterned } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'partial-content-content-etag-'));
@@ -48,7 +48,7 @@ describe('etag: content', () => {
     const one = write('one.bin', bytes, new Date('2024-01-01T00:00:00Z'));
     const two = write('two.bin', bytes, new Date('2025-06-01T10:20:30.123Z'));
     expect(await tagOf(one)).toBe(await tagOf(two));
-    expect((await describeFile(one)).etag).not.toBe((await describeFile(two)).etag);
+    expect((await describedFile(one)).etag).not.toBe((await describedFile(two)).etag);
   });
 
   it('is hashed once per file version: concurrent first requests share one read of the file', async () => {
@@ -126,10 +126,10 @@ describe('etag: content', () => {
   it('a file described by stat alone gets the tag only once its version was hashed', async () => {
     const bytes = patterned(20_000, 3);
     const path = write('described.bin', bytes);
-    const before = await describeFile(path);
+    const before = await describedFile(path);
     expect(adoptKnownContentTag(before)).toBe(false);
     expect(await tagOf(path)).toBe(sha256Tag(bytes));
-    const after = await describeFile(path);
+    const after = await describedFile(path);
     expect(adoptKnownContentTag(after)).toBe(true);
     expect(contentTagOf(after)).toBe(sha256Tag(bytes));
   });
