@@ -50,10 +50,11 @@ describe('the player through partial-content/fetch (Node, @hono/node-server)', (
       await page.close();
       await new Promise((resolve) => server.close(resolve));
     }
-    // Every media answer was a range answer of the right file, and at least one started past the middle.
+    // Every media answer was a range answer (or a 304 for a piece Chromium had cached), and the seek
+    // was answered with a range that does not start at 0.
     const media = events.filter((event) => event.url.includes('/media/'));
     expect(media.length).toBeGreaterThan(1);
-    expect(media.every((event) => event.status === 206)).toBe(true);
-    expect(media.some((event) => (event.ranges[0]?.start ?? 0) > 0)).toBe(true);
+    expect(media.filter((event) => event.status !== 206 && event.status !== 304)).toEqual([]);
+    expect(media.some((event) => event.status === 206 && (event.ranges[0]?.start ?? 0) > 0)).toBe(true);
   });
 });
