@@ -69,6 +69,8 @@ describe('video element in Chromium over HTTP/2', () => {
       console.log(describeExchanges(`Range requests Chromium made over h2 for ${video.file} (${size} B):`, exchanges));
       expect(exchanges.length).toBeGreaterThanOrEqual(2);
       expect(exchanges.filter((exchange) => exchange.httpVersion !== '2.0')).toEqual([]);
+      // Chromium resets the streams it no longer needs: a response cut short is reported as aborted.
+      expect(exchanges.filter((exchange) => exchange.bytesWritten < exchange.bytesExpected && !exchange.aborted && exchange.error === undefined)).toEqual([]);
       // The seek: requested after it was issued, far into the file, a 206 from exactly where it was asked.
       const seek = seeks().filter((exchange) => exchange.status === 206 && (requestedStart(exchange) ?? 0) > size / 3);
       expect(seek.length).toBeGreaterThanOrEqual(1);

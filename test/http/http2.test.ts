@@ -163,6 +163,30 @@ describe('multipart/byteranges over HTTP/2', () => {
   });
 });
 
+describe('big bodies over HTTP/2', () => {
+  it('a 16 MiB buffer body the client does not read yet leaves the session open for its next streams', async () => {
+    const own = await connectH2(server.url, certificate);
+    try {
+      const big = own.request({ ':path': '/big/' }, { endStream: true });
+      big.on('error', () => undefined);
+      await new Promise((resolve) => big.once('response', resolve));
+      big.pause(); // flow control now holds the server's writes back
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A server that queued the whole body in one write is over the session's memory limit
+      // (maxSessionMemory, 10 MB): Node refuses new streams with ENHANCE_YOUR_CALM.
+      const next = await h2Get(own, '/nums.txt', {}, 'GET', 10_000);
+      expect([next.status, next.body.toString()]).toEqual([200, fixtures.files['nums.txt']!.toString()]);
+      const chunks: Buffer[] = [];
+      big.on('data', (chunk: Buffer) => chunks.push(chunk));
+      big.resume();
+      await new Promise((resolve) => big.once('end', resolve));
+      expect(Buffer.concat(chunks).equals(BIG_BUFFER)).toBe(true);
+    } finally {
+      own.destroy();
+    }
+  });
+});
+
 describe('HTTP/1.1 on the same server (allowHTTP1)', () => {
   it.each(RANGE_CASES.filter((c) => c.expected.kind === 'ranges' && c.expected.ranges.length === 1).slice(0, 6))(
     '$name over HTTPS/1.1',
