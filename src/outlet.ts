@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpenOptions } from './types.js';
 
 /** The most bytes handed to one write: an HTTP/2 session refuses much larger ones (ENHANCE_YOUR_CALM). */
@@ -35,13 +35,19 @@ export class Outlet implements OpenOptions {
   private settle!: () => void;
   private controller: AbortController | undefined;
 
-  constructor(private readonly res: AnyResponse) {
+  constructor(
+    private readonly res: AnyResponse,
+    private readonly req?: IncomingMessage,
+  ) {
     this.over = new Promise<void>((resolve) => {
       this.settle = resolve;
     });
     // The 'error' listener stays after the response is over: a late error on res is swallowed, not thrown.
     res.on('error', this.failed);
-    if (res.destroyed || res.writableFinished) {
+    // A pipelined HTTP/1.1 response queued behind another is never closed or destroyed when the
+    // connection goes (Node destroys only its request): the request's 'close' says so instead.
+    req?.once('close', this.requestClosed);
+    if (this.gone || res.writableFinished) {
       process.nextTick(this.settle); // the client left (or the app answered) before we started
       return;
     }
@@ -53,7 +59,8 @@ export class Outlet implements OpenOptions {
   get gone(): boolean {
     if (this.lost || this.res.destroyed) return true;
     const stream = this.res.stream;
-    return stream !== undefined && (stream.destroyed || stream.closed);
+    if (stream !== undefined) return stream.destroyed || stream.closed;
+    return this.req?.socket?.destroyed === true; // node:http: the connection itself is closed
   }
 
   /** Whether the response ended short (the client left, a write failed, or its HTTP/2 stream was reset). */
@@ -114,6 +121,21 @@ export class Outlet implements OpenOptions {
   private readonly closed = (): void => {
     this.res.off('finish', this.settle);
     if (!this.res.writableFinished) this.lose();
+    this.resume();
+    this.settle();
+  };
+
+  private readonly requestClosed = (): void => {
+    if (this.res.writableFinished) return;
+    if (!this.gone) {
+      // A request read to its end closes too; and a connection the client half-closed is only
+      // ending (writes pending) when Node destroys its requests: look again once it is closed.
+      const socket = this.req?.socket;
+      socket?.once('close', this.requestClosed);
+      void this.over.then(() => socket?.off('close', this.requestClosed));
+      return;
+    }
+    this.lose();
     this.resume();
     this.settle();
   };

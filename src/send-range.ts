@@ -71,7 +71,7 @@ export async function send(req: IncomingMessage, res: ServerResponse, input: Sou
   } catch (error) {
     throw error instanceof TypeError ? error : toHttpError(error);
   }
-  const outlet = new Outlet(res);
+  const outlet = new Outlet(res, req);
   const record = new ResponseRecord(req, source, options, startedAt, outlet);
   let first: OpenedRange | undefined;
   try {

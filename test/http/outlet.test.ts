@@ -1,4 +1,5 @@
-import { createServer, request, type ServerResponse, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_WRITE, Outlet } from '../../src/outlet.js';
@@ -8,10 +9,10 @@ import { until } from '../helpers/until.js';
 
 let server: Server;
 let url: string;
-let handle: (res: ServerResponse) => void = () => undefined;
+let handle: (res: ServerResponse, req: IncomingMessage) => void = () => undefined;
 
 beforeAll(async () => {
-  server = createServer((_req, res) => handle(res));
+  server = createServer((req, res) => handle(res, req));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -84,5 +85,24 @@ describe('Outlet', () => {
     client.destroy();
     await outlet!.over;
     expect(outlet!.signal.aborted).toBe(true);
+  });
+
+  it('pipelined responses queued behind another are gone once the connection closes (Node never closes them)', async () => {
+    const outlets: Outlet[] = [];
+    const pending: Array<Promise<void>> = [];
+    handle = (res, req) => {
+      const outlet = new Outlet(res, req);
+      outlets.push(outlet);
+      res.writeHead(200, { 'Content-Length': String(64 * MAX_WRITE) });
+      pending.push(outlet.write(Buffer.alloc(64 * MAX_WRITE)));
+    };
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => outlets.length === 3, 'the three requests arrived');
+    socket.destroy();
+    await Promise.all(pending); // the queued ones would hang: no write callback, no 'close' on their response
+    await Promise.all(outlets.map((outlet) => outlet.over));
+    expect(outlets.map((outlet) => [outlet.gone, outlet.aborted])).toEqual([[true, true], [true, true], [true, true]]);
   });
 });
