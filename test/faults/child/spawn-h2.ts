@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ChildMessage } from './h2-server.js';
+import { stopChild } from './spawn.js';
 
 type ResponseMessage = Extract<ChildMessage, { kind: 'response' }>;
 type SettledMessage = Extract<ChildMessage, { kind: 'settled' }>;
@@ -97,16 +98,7 @@ export function startH2Child(root: string, certDir: string, bufferMiB = 32): Pro
             child.send('gc');
           }),
         until,
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-            child.once('exit', () => {
-              clearTimeout(force);
-              done();
-            });
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopChild(child),
       });
     });
   });

@@ -61,21 +61,25 @@ export function startChild(root: string, fileLimit?: number): Promise<Child> {
         stats: async (gc = false) => JSON.parse((await get(`http://127.0.0.1:${port}/__stats${gc ? '?gc' : ''}`)).body.toString()) as ChildStats,
         fds: () => readdirSync(`/proc/${child.pid}/fd`).length,
         alive: () => child.exitCode === null && child.signalCode === null,
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-            child.once('exit', () => {
-              clearTimeout(force);
-              done();
-            });
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopChild(child),
       });
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`child exited (${code ?? signal}) before listening: ${stderr}`));
     });
+  });
+}
+
+/** Ends a child this test started: SIGTERM, then SIGKILL if it has not exited within 5 s. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    child.kill('SIGTERM');
   });
 }
