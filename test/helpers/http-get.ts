@@ -43,3 +43,19 @@ export function getLoose(url: string, headers: Record<string, string> = {}): Pro
     req.end();
   });
 }
+
+/** Requests `url`, destroys the request as soon as the first body bytes arrive, and gives the status seen. */
+export function abortAfterFirstBytes(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, agent: false }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve(res.statusCode ?? 0);
+      });
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (!req.destroyed || error.code !== 'ECONNRESET') reject(error);
+    });
+    req.end();
+  });
+}
