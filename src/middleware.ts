@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { realpath } from 'node:fs/promises';
 import { HttpError, toHttpError } from './errors.js';
 import { normalizeMiddlewareOptions, type ResolvedMiddlewareOptions } from './options.js';
-import { isInside, resolvePath } from './path/resolve-path.js';
-import { servedRoot, type ServedRoot } from './path/root.js';
+import { isRevalidation } from './http/preconditions.js';
+import { fileLocator, type Located, type Locator } from './path/locate.js';
+import { servedRoot } from './path/root.js';
 import { send } from './send-range.js';
 import type { PartialContentOptions } from './types.js';
 
@@ -30,7 +30,7 @@ export type PartialContentMiddleware = (
 export function partialContent(root: string, options?: PartialContentOptions): PartialContentMiddleware {
   if (typeof root !== 'string' || root === '') throw new TypeError('root must be a non-empty path');
   const resolved = normalizeMiddlewareOptions(options);
-  const served = servedRoot(root);
+  const locate = fileLocator(servedRoot(root), resolved.dotfiles);
 
   return function partialContentMiddleware(req, res, next) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -44,34 +44,30 @@ export function partialContent(root: string, options?: PartialContentOptions): P
       res.end();
       return;
     }
-    locate(req.url ?? '/', served, resolved).then(
-      (found) => {
-        if (typeof found !== 'string') return forward(found, resolved, next);
-        send(req, res, found, resolved).catch((error: unknown) => forward(error, resolved, next));
-      },
-      (error: unknown) => forward(error, resolved, next),
-    );
+    void serve(req, res, next, locate, resolved);
   };
 }
 
-/**
- * The real path of the file a request names inside `root`, or the error that is not ours to answer
- * (nothing has been written then).
- */
-async function locate(url: string, root: ServedRoot, options: ResolvedMiddlewareOptions): Promise<string | HttpError> {
-  const target = resolvePath(root.absolute, url, options.dotfiles);
-  if (target.kind === 'reject') return new HttpError(target.status, statusText(target.status), { code: target.reason });
-
-  let real: string;
+/** Locates the file and sends it; every failure goes to `forward`, so the promise never rejects. */
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+  locate: Locator,
+  options: ResolvedMiddlewareOptions,
+): Promise<void> {
+  let found: Located;
   try {
-    real = await realpath(target.absolute);
+    found = await locate(req.url ?? '/', isRevalidation(req.headers));
   } catch (error) {
-    await root.explainNotFound();
-    throw error;
+    return forward(error, options, next);
   }
-  // A symlink may point anywhere; only its real target's place counts.
-  if (!isInside(await root.real(), real)) return new HttpError(403, 'Forbidden', { code: 'symlink outside root' });
-  return real;
+  if (found.kind === 'reject') return forward(new HttpError(found.status, statusText(found.status), { code: found.reason }), options, next);
+  try {
+    await send(req, res, found.path, options, found.stats);
+  } catch (error) {
+    forward(error, options, next);
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, toHttpError } from './errors.js';
+import type { Stats } from 'node:fs';
 import { decide, type Decision, type DecisionInput } from './http/decide.js';
 import type { AppHeaders } from './http/headers.js';
+import { isRevalidation } from './http/preconditions.js';
 import { normalizeSendOptions, type ResolvedSendOptions } from './options.js';
 import { Outlet } from './outlet.js';
 import { ResponseRecord } from './response-record.js';
@@ -52,18 +54,25 @@ export function sendRange(req: IncomingMessage, res: ServerResponse, source: Sou
 
 /**
  * `sendRange` with its options resolved (the middleware resolves them once): source, decision, head,
- * body, record. The decision is made once from plain values; only a file described from stat and found
+ * body, record. `described` is a `stat` of the path `input` the caller has just made. The decision is made once from plain values; only a file described from stat and found
  * replaced when opened is decided again, before anything is written.
  */
-export async function send(req: IncomingMessage, res: ServerResponse, input: SourceInput, options: ResolvedSendOptions): Promise<void> {
+export async function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  input: SourceInput,
+  options: ResolvedSendOptions,
+  described?: Stats,
+): Promise<void> {
   const startedAt = performance.now();
   if (res.headersSent) throw new HttpError(500, 'sendRange: headers were already sent');
   const byContent = options.etag === 'content';
   let source: Source;
   try {
-    // Most revalidations end in a 304: a path is then described from stat(2) and opened only for bytes.
-    const describeOnly = typeof input === 'string' && asksToRevalidate(req);
-    source = await toSource(input, describeOnly);
+    // Most revalidations end in a 304: a path is then described from stat(2) (or by the caller's
+    // `described`, a stat of it just made) and opened only for bytes.
+    const describeOnly = typeof input === 'string' && (described !== undefined || isRevalidation(req.headers));
+    source = await toSource(input, describeOnly, described);
     // A content tag not known yet for this version needs the bytes: open the file now.
     if (describeOnly && byContent && !adoptKnownContentTag(source)) source = await toSource(input);
     // etag: 'content' waits for the hash of the bytes (once per file version): never answered without it.
@@ -132,11 +141,6 @@ function openFirst(source: Source, decision: Decision, outlet: Outlet): Promise<
   if (body.kind === 'range') return openRange(source, body.range, outlet);
   const part = body.multipart.segments.find((segment) => segment.kind === 'range');
   return part === undefined ? undefined : openRange(source, part.range, outlet);
-}
-
-/** A conditional GET or HEAD that a cached copy's validators may answer with 304. */
-function asksToRevalidate(req: IncomingMessage): boolean {
-  return req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
 }
 
 const NO_NAMES: readonly string[] = [];

@@ -28,6 +28,14 @@ export interface ConditionalHeaders {
 export type PreconditionOutcome = 'proceed' | 'not-modified' | 'precondition-failed';
 
 /**
+ * A request a cached copy's validators may answer with 304 (`If-None-Match` or `If-Modified-Since`):
+ * its answer usually needs no bytes, so a file is described from `stat` and opened only if it does.
+ */
+export function isRevalidation(headers: ConditionalHeaders): boolean {
+  return headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined;
+}
+
+/**
  * Evaluates `If-Match`, `If-Unmodified-Since`, `If-None-Match` and `If-Modified-Since` in the order of
  * RFC 9110 §13.2.2, for a GET or HEAD of an existing representation.
  */

@@ -43,12 +43,12 @@ export async function fileSource(path: string): Promise<FileSource> {
  * A file described by `stat(2)` alone and opened on its first read, for answers that may need no
  * bytes (a revalidation's 304). If the file opened is not the one described (replaced or rewritten in
  * between), its description becomes the opened file's before a byte is read: a caller that compares
- * `etag` after opening its first range decides again.
+ * `etag` after opening its first range decides again. `described`: a stat of `path` already made.
  */
-export async function describedFile(path: string): Promise<FileSource> {
+export async function describedFile(path: string, described?: Stats): Promise<FileSource> {
   let stats: Stats;
   try {
-    stats = await new Promise<Stats>((resolve, reject) => stat(path, (error, found) => (error === null ? resolve(found) : reject(error))));
+    stats = described ?? (await new Promise<Stats>((resolve, reject) => stat(path, (error, found) => (error === null ? resolve(found) : reject(error)))));
   } catch (error) {
     throw toHttpError(error);
   }
