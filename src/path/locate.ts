@@ -27,9 +27,7 @@ export type Locator = (url: string, describe: boolean) => Promise<Located>;
  * also `stat`ed, and a path verified moments ago whose `stat` shows the same file skips `realpath`
  * ({@link VerifiedFiles}): one thread-pool round trip instead of two.
  */
-export function fileLocator(root: ServedRoot, dotfiles: 'ignore' | 'deny' | 'allow'): Locator {
-  const verified = new VerifiedFiles();
-
+export function fileLocator(root: ServedRoot, dotfiles: 'ignore' | 'deny' | 'allow', verified = new VerifiedFiles()): Locator {
   return async function locate(url, describe) {
     const target = resolvePath(root.absolute, url, dotfiles);
     if (target.kind === 'reject') return target;

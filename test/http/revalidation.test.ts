@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -151,6 +151,18 @@ describe('revalidations decided from stat, bytes from the opened file', () => {
     const conditional = await get(`${server.url}${path}`, { 'if-none-match': '*' });
     expect([plain.status, conditional.status]).toEqual([plainStatus, conditionalStatus]);
     if (conditionalStatus !== 304) expect(conditional.body.equals(plain.body)).toBe(true);
+  });
+
+  it('a file revalidated moments ago (trusted without realpath) and then swapped for a symlink out of root: 403', async () => {
+    const path = join(fixtures.root, 'swapped.txt');
+    writeFileSync(path, 'inside');
+    const etag = String((await get(`${server.url}/media/swapped.txt`)).headers.etag);
+    for (let i = 0; i < 3; i++) expect((await get(`${server.url}/media/swapped.txt`, { 'if-none-match': etag })).status).toBe(304);
+    rmSync(path);
+    symlinkSync(join(fixtures.outside, 'secret.txt'), path);
+    const conditional = await get(`${server.url}/media/swapped.txt`, { 'if-none-match': etag });
+    const miss = await get(`${server.url}/media/swapped.txt`, { 'if-none-match': '"other"' });
+    expect([conditional.status, miss.status, miss.body.toString()]).toEqual([403, 403, 'error 403']);
   });
 
   it('without conditional headers the file is opened first (as before): bytes of the file that was opened', async () => {
