@@ -1,11 +1,41 @@
 import type { Segment } from '../http/multipart.js';
-import type { Source } from '../types.js';
+import type { ByteRange, Source } from '../types.js';
 
 /** How a body ended, for `onResponse`. */
 export interface BodyOutcome {
   readonly written: number;
   readonly aborted: boolean;
   readonly error: Error | undefined;
+}
+
+/**
+ * The whole body in one buffer, for bodies small enough to hold (one range or multipart up to
+ * 64 KiB): a known-length body is the only one every runtime sends with its exact `Content-Length`
+ * (Bun drops it from a `ReadableStream` body and sends it chunked). Throws when `read` gives a range
+ * fewer or more bytes than planned, so a shrunken file is a clean error status, never a short body.
+ */
+export async function readBody(
+  read: (range: ByteRange) => Uint8Array | Promise<Uint8Array>,
+  segments: readonly Segment[],
+  length: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const [only] = segments;
+  if (segments.length === 1 && only?.kind === 'range') {
+    const bytes = await read(only.range);
+    if (bytes.byteLength !== length) throw new Error(`Source read ${bytes.byteLength} bytes, expected ${length}`);
+    return bytes as Uint8Array<ArrayBuffer>; // Node's Buffers sit on an ArrayBuffer
+  }
+  const body = new Uint8Array(length);
+  let offset = 0;
+  for (const segment of segments) {
+    const bytes = segment.kind === 'bytes' ? segment.data : await read(segment.range);
+    const expected = segment.kind === 'bytes' ? bytes.byteLength : segment.range.end - segment.range.start + 1;
+    if (bytes.byteLength !== expected || offset + expected > length) throw new Error(`Source read ${bytes.byteLength} bytes, expected ${expected}`);
+    body.set(bytes, offset);
+    offset += expected;
+  }
+  if (offset !== length) throw new Error(`Body is ${offset} bytes, expected ${length}`);
+  return body;
 }
 
 /**

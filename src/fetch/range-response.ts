@@ -7,8 +7,8 @@ import { adoptContentTag, contentTagOf } from '../sources/content-etag.js';
 import { blobSource } from '../sources/blob.js';
 import { toSource } from '../sources/to-source.js';
 import type { ResponseEvent, SendRangeOptions, Source } from '../types.js';
-import { bodyStream, type BodyOutcome } from './body-stream.js';
-import { blobBodyKeepsAnswer, fileSourceFor, filesAreBlobs } from './native-file.js';
+import { bodyStream, readBody, type BodyOutcome } from './body-stream.js';
+import { blobBodyKeepsAnswer, fileSourceFor } from './native-file.js';
 import type { FetchCapScope, FetchSetHeadersFunction, FetchSourceInput, RangeResponseOptions } from './types.js';
 
 /** {@link RangeResponseOptions} checked and completed (the checks are `sendRange`'s; only the hooks' types differ). */
@@ -18,8 +18,8 @@ export interface ResolvedFetchOptions extends Omit<ResolvedSendOptions, 'setHead
   readonly onResponse: ((event: ResponseEvent) => void) | undefined;
 }
 
-/** Ranges up to this size are read into memory and answered as one body. */
-const SMALL_RANGE = 64 * 1024;
+/** Bodies up to this size (one range or multipart) are read into memory and answered as one body. */
+const SMALL_BODY = 64 * 1024;
 const DEFAULT_OPTIONS = resolveFetchOptions();
 const resolvedOptions = new WeakMap<RangeResponseOptions, ResolvedFetchOptions>();
 
@@ -79,6 +79,7 @@ export async function respond(request: Request, input: FetchSourceInput, options
       contentTag: options.etag === 'content' ? contentTagOf(source) : undefined,
     });
     const init = { status: decision.status, headers: headersOf(decision.headers) };
+    if (namesNoFile(decision.status, init.headers)) init.headers.set('Content-Disposition', 'inline');
     const report = (outcome: BodyOutcome): void => reportResponse(request, source, decision, options, startedAt, outcome);
     const body = decision.body; // none for HEAD
     if (body.kind === 'none') {
@@ -89,17 +90,13 @@ export async function respond(request: Request, input: FetchSourceInput, options
     const { length } = decision;
     if (body.kind === 'range' && source.blob !== undefined && blobBodyKeepsAnswer(decision.status, request)) {
       // The runtime streams a Blob itself (with sendfile for a Bun file): the event fires at hand-over.
-      // Bun adds `Content-Disposition: filename="<name on disk>"` (no type, RFC 6266 wants one) to a
-      // file body that has none: `inline` means what no header means, and names no stored file.
-      if (filesAreBlobs && !init.headers.has('Content-Disposition')) init.headers.set('Content-Disposition', 'inline');
       report({ written: length, aborted: false, error: undefined });
       return new Response(source.blob(body.range), init);
     }
-    if (body.kind === 'range' && source.read !== undefined && length <= SMALL_RANGE) {
-      const bytes = await source.read(body.range);
-      if (bytes.byteLength !== length) throw new Error(`Source read ${bytes.byteLength} bytes, expected ${length}`);
+    if (source.read !== undefined && length <= SMALL_BODY) {
+      const bytes = await readBody(source.read.bind(source), segments, length);
       report({ written: length, aborted: false, error: undefined });
-      return new Response(bytes as Uint8Array<ArrayBuffer>, init); // Node's Buffers sit on an ArrayBuffer
+      return new Response(bytes, init);
     }
     const stream = await bodyStream(source, segments, request.signal, report);
     streaming = true; // the stream closes the source when it ends
@@ -109,6 +106,16 @@ export async function respond(request: Request, input: FetchSourceInput, options
   } finally {
     if (!streaming) await closeQuietly(source);
   }
+}
+
+/**
+ * Whether the answer must say `Content-Disposition: inline` itself: a 200 or 206 of an `application/*`
+ * type (PDF, zip, octet-stream…) without one of the app's. Bun adds `filename="<name on disk>"` to those
+ * when their body is a file, naming the stored file (a symlink's target too) to every client; `inline`
+ * is what no field means, and sending it on every runtime keeps one app's answers the same on all.
+ */
+function namesNoFile(status: number, headers: Headers): boolean {
+  return (status === 200 || status === 206) && !headers.has('Content-Disposition') && (headers.get('Content-Type') ?? '').startsWith('application/');
 }
 
 /** The request headers the decision reads, in Node's lower-case form. */

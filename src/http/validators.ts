@@ -82,14 +82,24 @@ export function toHttpSeconds(time: number): number {
 }
 
 /**
- * A strong entity tag for a file from its size and modification time in microseconds,
- * `"<size hex>-<mtime µs hex>"`, so any write or truncation changes it. It holds nothing
+ * A file's modification time in whole milliseconds, truncated: the precision Node, Bun and Deno all
+ * report. Deno's `stat` has no finer one; Node's and Bun's `mtimeMs` carry sub-millisecond digits, and
+ * Node's `Stats.mtime` rounds them (a file stamped 0.6 ms before a second would be dated one second
+ * later on Node than on Bun and Deno). File validators are built from this value only.
+ */
+export function fileMtimeMillis(mtimeMs: number): number {
+  return Math.floor(mtimeMs);
+}
+
+/**
+ * A strong entity tag for a file from its size and modification time in whole milliseconds,
+ * `"<size hex>-<mtime ms hex>"`, so any write or truncation changes it. It holds nothing
  * machine-specific (no inode, no device, as Apache 2.4's `FileETag MTime Size` and nginx): every
  * server holding the same bytes with the same size and mtime gives the same tag, which is what a
- * cache stitching slices from several origins needs. `cp -a` and `rsync -a` keep mtimes to the
- * nanosecond; microseconds are the finest `Stats.mtimeMs` (a double) repeats exactly.
+ * cache stitching slices from several origins needs.
  */
 export function fileEntityTag(size: number, mtimeMs: number): string {
-  const micros = Math.round(mtimeMs * 1000);
-  return `"${size.toString(16)}-${micros.toString(16)}"`;
+  // Milliseconds, not µs: the finest precision Node, Bun and Deno all see, so one file has one tag on
+  // all three (nginx uses seconds); lost: a same-size rewrite within the same millisecond.
+  return `"${size.toString(16)}-${fileMtimeMillis(mtimeMs).toString(16)}"`;
 }

@@ -1,6 +1,6 @@
 import { close, fstat, open, read, stat, type Stats } from 'node:fs';
 import { toHttpError } from '../errors.js';
-import { fileEntityTag } from '../http/validators.js';
+import { fileEntityTag, fileMtimeMillis } from '../http/validators.js';
 import type { ByteRange, OpenOptions, Source } from '../types.js';
 import { FileChunks, type ReadableFile } from './file-chunks.js';
 
@@ -26,7 +26,7 @@ export interface FileSource extends Source {
  * access is denied, 503 when descriptors run out — `next(err)` then answers the right status. The
  * caller must `close()` it; `sendRange` does so when the response is over.
  *
- * The entity tag is strong and derived from size and mtime (microseconds): the same on every machine
+ * The entity tag is strong and derived from size and mtime (milliseconds): the same on every machine
  * serving the same file (see `etag: 'content'` where mtimes differ between machines).
  *
  * @example
@@ -150,7 +150,7 @@ class File implements FileSource, ReadableFile {
     this.stats = stats;
     this.size = stats.size;
     this.etag = fileEntityTag(stats.size, stats.mtimeMs);
-    this.lastModified = stats.mtime;
+    this.lastModified = new Date(fileMtimeMillis(stats.mtimeMs)); // not stats.mtime: Node rounds it
   }
 }
 

@@ -1,3 +1,4 @@
+import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,5 +96,34 @@ describe('rangeResponse', () => {
     const etag = first.headers.get('etag')!;
     const revalidated = await rangeResponse(request({ 'If-None-Match': etag }), join(fixtures.root, 'data.bin'), options);
     expect([revalidated.status, revalidated.headers.get('cache-control'), revalidated.headers.get('content-type')]).toEqual([304, 'private, max-age=60', null]);
+  });
+});
+
+describe('rangeResponse: what must be the same on Node, Bun and Deno', () => {
+  it('dates and tags a file by its mtime in whole milliseconds, truncated as Deno and Bun see it', async () => {
+    const path = join(fixtures.root, 'data.bin');
+    // 0.4 ms before a second: Node's Stats.mtime rounds this up to the next second.
+    const seconds = Date.UTC(2025, 5, 30, 23, 59, 59) / 1000 + 0.9996;
+    utimesSync(path, seconds, seconds);
+    const response = await rangeResponse(request(), path);
+    const millis = Date.UTC(2025, 5, 30, 23, 59, 59, 999);
+    expect([response.headers.get('last-modified'), response.headers.get('etag')]).toEqual([
+      'Mon, 30 Jun 2025 23:59:59 GMT', `"${(10_000).toString(16)}-${millis.toString(16)}"`,
+    ]);
+  });
+
+  it('says Content-Disposition: inline for application/* answers (Bun would name the file on disk), unless the app set one', async () => {
+    const path = join(fixtures.root, 'data.bin');
+    for (const init of [{}, { method: 'HEAD' }]) {
+      for (const headers of [{}, { Range: 'bytes=0-9' }, { Range: 'bytes=0-9,20-29' }]) {
+        const response = await rangeResponse(request(headers, init), path);
+        const multipart = response.headers.get('content-type')!.startsWith('multipart/');
+        expect([init, headers, response.headers.get('content-disposition')]).toEqual([init, headers, multipart ? null : 'inline']);
+      }
+    }
+    expect((await rangeResponse(request(), join(fixtures.root, 'song.mp3'))).headers.get('content-disposition')).toBeNull();
+    const named = await rangeResponse(request(), path, { setHeaders: (headers) => headers.set('Content-Disposition', 'attachment') });
+    expect(named.headers.get('content-disposition')).toBe('attachment');
+    expect((await rangeResponse(request({ 'If-None-Match': named.headers.get('etag')! }), path)).headers.get('content-disposition')).toBeNull();
   });
 });

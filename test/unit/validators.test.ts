@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   fileEntityTag,
+  fileMtimeMillis,
   formatHttpDate,
   parseEntityTag,
   parseEntityTagList,
@@ -65,19 +66,34 @@ describe('HTTP dates', () => {
 });
 
 describe('fileEntityTag', () => {
-  const MTIME = 1_700_000_000_123.456; // milliseconds, as Stats.mtimeMs gives them
+  const MTIME = 1_700_000_000_123.456; // milliseconds, as Stats.mtimeMs gives them on Node and Bun
 
-  it('is strong and changes with size and sub-second mtime (microseconds)', () => {
+  it('is strong and changes with size and mtime to the millisecond', () => {
     const base = fileEntityTag(1000, MTIME);
     expect(parseEntityTag(base)?.weak).toBe(false);
     expect(fileEntityTag(1001, MTIME)).not.toBe(base);
-    expect(fileEntityTag(1000, MTIME + 0.001)).not.toBe(base);
+    expect(fileEntityTag(1000, MTIME + 1)).not.toBe(base);
     expect(fileEntityTag(1000, MTIME - 1000)).not.toBe(base);
     expect(fileEntityTag(1000, MTIME)).toBe(base);
   });
 
-  it('holds only size and mtime: "<size hex>-<mtime µs hex>", nothing that differs between machines', () => {
-    expect(fileEntityTag(1000, MTIME)).toBe(`"3e8-${(1_700_000_000_123_456).toString(16)}"`);
+  it('holds only size and mtime in whole milliseconds: "<size hex>-<mtime ms hex>"', () => {
+    expect(fileEntityTag(1000, MTIME)).toBe(`"3e8-${(1_700_000_000_123).toString(16)}"`);
     expect(fileEntityTag(0, 0)).toBe('"0-0"');
+  });
+
+  it("gives Node's and Bun's sub-millisecond mtime the tag Deno gives the same file (whole milliseconds)", () => {
+    // Deno's stat reports 1_700_000_000_123 for the file Node and Bun see at ….123456 or ….999.
+    for (const seen of [1_700_000_000_123, 1_700_000_000_123.456, 1_700_000_000_123.999]) {
+      expect(fileEntityTag(1000, seen)).toBe(fileEntityTag(1000, 1_700_000_000_123));
+    }
+  });
+});
+
+describe('fileMtimeMillis', () => {
+  it("truncates (Node's Stats.mtime rounds ….9996 s up to the next second; Bun and Deno do not)", () => {
+    const justBefore = Date.UTC(2025, 5, 30, 23, 59, 59, 999) + 0.6;
+    expect(new Date(fileMtimeMillis(justBefore)).toUTCString()).toBe('Mon, 30 Jun 2025 23:59:59 GMT');
+    expect(fileMtimeMillis(1_700_000_000_123)).toBe(1_700_000_000_123);
   });
 });

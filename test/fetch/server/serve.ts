@@ -9,6 +9,9 @@ import { HttpError, rangeResponse, serveFiles, type ServeFilesHandler } from '..
 /** Body answered when serveFiles resolved `undefined`; proves the app's own routes took over. */
 export const FELL_THROUGH = 'fell-through-sentinel';
 
+/** Set on the app's own answers: a string body's implied type is not added by @hono/node-server's fast path. */
+const TEXT = 'text/plain;charset=UTF-8';
+
 const root = process.argv[2];
 if (root === undefined) throw new Error('usage: serve.ts <root>');
 
@@ -59,9 +62,9 @@ export async function app(request: Request): Promise<Response> {
     }
   } catch (error) {
     const status = error instanceof HttpError ? error.status : 500;
-    return new Response(`error ${status}`, { status, headers: { 'X-Sentinel': 'error' } });
+    return new Response(`error ${status}`, { status, headers: { 'Content-Type': TEXT, 'X-Sentinel': 'error' } });
   }
-  return new Response(FELL_THROUGH, { status: 404, headers: { 'X-Sentinel': 'next' } });
+  return new Response(FELL_THROUGH, { status: 404, headers: { 'Content-Type': TEXT, 'X-Sentinel': 'next' } });
 }
 
 const announce = (port: number): void => {
