@@ -115,7 +115,7 @@ export async function send(
     res.writeHead(decision.status, decision.headers as Record<string, string | string[]>);
     const opened = first;
     first = undefined;
-    await writeBody(source, decision.body, opened, outlet);
+    if (decision.body.kind !== 'none') await writeBody(source, decision.body, opened, outlet);
     outlet.end();
   } catch (error) {
     await first?.chunks.return?.();
@@ -162,10 +162,9 @@ function appHeadersOf(res: ServerResponse, names: readonly string[]): AppHeaders
   return headers;
 }
 
-async function closeQuietly(source: Source): Promise<void> {
-  try {
-    await source.close?.();
-  } catch {
-    // Releasing a descriptor can only fail if it is already gone; the response is unaffected.
-  }
+/** Closes the source; releasing a descriptor can only fail if it is already gone, which changes nothing. */
+function closeQuietly(source: Source): Promise<void> | undefined {
+  return source.close?.()?.then(undefined, ignore);
 }
+
+function ignore(): void {}

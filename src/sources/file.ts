@@ -70,6 +70,7 @@ const unclosed = new FinalizationRegistry<number>((fd) => {
 });
 
 const NOT_OPEN = -1;
+const CLOSED = Promise.resolve();
 
 /** A file: described (from stat or fstat), opened once, read by position, closed once. */
 class File implements FileSource, ReadableFile {
@@ -90,6 +91,7 @@ class File implements FileSource, ReadableFile {
 
   /** Opens the file if it is not open yet. */
   ready(): Promise<void> {
+    if (this.closed && this.opening === undefined) return Promise.reject(new Error(`File closed before it was opened: ${this.name}`));
     this.opening ??= this.openNow();
     return this.opening;
   }
@@ -112,20 +114,22 @@ class File implements FileSource, ReadableFile {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed || this.opening === undefined) {
+      this.closed = true;
+      return CLOSED; // never opened (a 304 decided from stat): nothing to release
+    }
     this.closed = true;
-    await this.opening?.catch(() => undefined);
-    await this.release();
+    return this.opening.then(this.release, this.release);
   }
 
-  private async release(): Promise<void> {
+  private readonly release = async (): Promise<void> => {
     if (this.fd === NOT_OPEN) return;
     unclosed.unregister(this);
     const fd = this.fd;
     this.fd = NOT_OPEN;
     await new Promise<void>((resolve, reject) => close(fd, (error) => (error === null || error === undefined ? resolve() : reject(error))));
-  }
+  };
 
   private async openNow(): Promise<void> {
     let stats: Stats;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../../src/index.js';
+import { describedFile } from '../../src/sources/file.js';
 import { patterned } from '../helpers/fixtures.js';
 
 /**
@@ -136,6 +137,15 @@ describe('fileSource().open(range)', () => {
     const again = await drain(source.open({ start: 5, end: 9 }));
     expect(Buffer.concat(again.chunks).equals(BYTES.subarray(5, 10))).toBe(true);
     await source.close();
+    expect(openDescriptors()).toBe(before);
+  });
+
+  it('a file described from stat and closed before it was ever read never opens a descriptor', async () => {
+    const before = openDescriptors();
+    const source = await describedFile(freshFile());
+    await source.close();
+    const { chunks, error } = await drain(source.open({ start: 0, end: 9 }));
+    expect([chunks.length, error?.message]).toEqual([0, expect.stringContaining('closed before it was opened')]);
     expect(openDescriptors()).toBe(before);
   });
 });
