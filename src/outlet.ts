@@ -11,6 +11,9 @@ interface Http2Stream {
   readonly rstCode?: number | undefined;
 }
 
+/** What a write resolves with when there is nothing to wait for. */
+const WRITTEN = Promise.resolve();
+
 type AnyResponse = ServerResponse & { readonly stream?: Http2Stream | undefined };
 
 /**
@@ -85,18 +88,23 @@ export class Outlet implements OpenOptions {
    * Writes `chunk` in pieces of at most {@link MAX_WRITE} bytes, each after the transport took the one
    * before; resolves once the last was taken (its bytes may then be reused) or the client is gone.
    */
-  async write(chunk: Uint8Array): Promise<void> {
-    let offset = 0;
-    do {
-      if (this.gone) return;
-      const end = Math.min(offset + MAX_WRITE, chunk.byteLength);
-      const piece = offset === 0 && end === chunk.byteLength ? chunk : chunk.subarray(offset, end);
-      this.written += piece.byteLength;
-      const taken = new Promise<void>(this.park);
-      this.res.write(piece, this.afterWrite);
-      await taken;
-      offset = end;
-    } while (offset < chunk.byteLength);
+  write(chunk: Uint8Array): Promise<void> {
+    // A file chunk is never larger: one piece, one promise (the loop's own promise costs a chunk's garbage).
+    return chunk.byteLength <= MAX_WRITE ? this.writePiece(chunk) : this.writePieces(chunk);
+  }
+
+  private writePiece(piece: Uint8Array): Promise<void> {
+    if (this.gone) return WRITTEN;
+    this.written += piece.byteLength;
+    const taken = new Promise<void>(this.park);
+    this.res.write(piece, this.afterWrite);
+    return taken;
+  }
+
+  private async writePieces(chunk: Uint8Array): Promise<void> {
+    for (let offset = 0; offset < chunk.byteLength && !this.gone; offset += MAX_WRITE) {
+      await this.writePiece(chunk.subarray(offset, Math.min(offset + MAX_WRITE, chunk.byteLength)));
+    }
   }
 
   /** Ends the response unless the client is gone. */
