@@ -1,8 +1,6 @@
-import { realpath } from 'node:fs/promises';
-import { sep } from 'node:path';
 import { toHttpError } from '../errors.js';
 import { normalizeMiddlewareOptions } from '../options.js';
-import { isInside, resolvePath } from '../path/resolve-path.js';
+import { fileLocator } from '../path/locate.js';
 import { servedRoot } from '../path/root.js';
 import type { PartialContentOptions } from '../types.js';
 import { respond, type ResolvedFetchOptions } from './range-response.js';
@@ -32,25 +30,16 @@ export function serveFiles(root: string, options?: ServeFilesOptions): ServeFile
     readonly dotfiles: 'ignore' | 'deny' | 'allow';
     readonly fallthrough: boolean;
   };
-  const served = servedRoot(root);
+  const locate = fileLocator(servedRoot(root), resolved.dotfiles);
   const refuse = (status: number, headers?: Record<string, string>): Response | undefined =>
     resolved.fallthrough ? undefined : new Response(null, { status, headers: { 'Content-Length': '0', ...headers } });
 
   return async function serveFile(request, path) {
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, { Allow: 'GET, HEAD' });
-    const target = resolvePath(served.absolute, path ?? new URL(request.url).pathname, resolved.dotfiles);
-    if (target.kind === 'reject') return refuse(target.status);
-    // A trailing slash names a folder, never a file. Node's realpath says ENOTDIR for `file/`;
-    // Deno's node:fs resolves it to the file, so the rule is stated here, not left to the runtime.
-    if (target.absolute.endsWith(sep)) return refuse(404);
     try {
-      const real = await realpath(target.absolute).catch(async (error: unknown) => {
-        await served.explainNotFound();
-        throw error;
-      });
-      // A symlink may point anywhere; only its real target's place counts.
-      if (!isInside(await served.real(), real)) return refuse(403);
-      return await respond(request, real, resolved);
+      const found = await locate(path ?? new URL(request.url).pathname, false);
+      if (found.kind === 'reject') return refuse(found.status);
+      return await respond(request, found.path, resolved);
     } catch (error) {
       const httpError = toHttpError(error);
       if (httpError.status >= 500) throw httpError;
