@@ -12,9 +12,10 @@ import { createFixtures, FRESH_A, FRESH_B, expectedBytes, rewriteFresh, type Fix
 import { nginxInstalled, staticFiles, startNginx, NGINX } from '../test/helpers/nginx.js';
 import { cleanupOnExit, cpuSeconds, memory, startServerProcess, type RunningServer } from './processes.js';
 import { BARE, CEILING, goals, OURS, renderMarkdown, spliceGenerated, type MeasuredRun, type RunData, type ScenarioResult } from './report.js';
-import { checkSample, fetch, scenarios as allScenarios, type Scenario } from './scenarios.js';
+import { checkSample, fetch, scenarios as allScenarios, type Scenario, type ScenarioId } from './scenarios.js';
 import { slowReaders, type SlowReadersResult } from './slow-readers.js';
 import { runWrk, type WrkResult } from './wrk.js';
+import { BUN_FETCH, BUN_MINIMAL, BUN_MISSING, BUN_SCENARIOS, bunCommand, bunInstalled, bunSummary } from './runtimes/bun.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROFILES = join(REPO, 'bench', '.tmp', 'profiles');
@@ -70,11 +71,13 @@ const diagnostics = values.diagnostics ?? (!smoke || onlyServers !== undefined);
 const control = values.control ?? (!smoke || onlyServers !== undefined);
 const allocSeconds = number(values.alloc, smoke ? 1 : 2, 'alloc');
 
-/** A server of the run: a kind of bench/server.ts (with a library variant), or nginx. */
+/** A server of the run: a kind of bench/server.ts (with a library variant), nginx, or a Bun server. */
 interface ServerDef {
   readonly name: string;
   readonly kind: string;
   readonly variant?: string;
+  /** The scenarios it joins (default: all, and the slow readers). */
+  readonly only?: readonly ScenarioId[];
 }
 
 const variants = new Map<string, string>();
@@ -117,6 +120,13 @@ const servers: ServerDef[] = [
   { name: '@fastify/static', kind: '@fastify/static' },
   { name: 'sirv', kind: 'sirv' },
   ...(nginxInstalled ? [{ name: 'nginx', kind: 'nginx' }] : []),
+  // Issue 15: the range scenarios on Bun, the fetch shell against the least a Bun server can do.
+  ...(bunInstalled
+    ? [
+        { name: BUN_FETCH, kind: BUN_FETCH, variant: 'current', only: BUN_SCENARIOS },
+        { name: BUN_MINIMAL, kind: BUN_MINIMAL, only: BUN_SCENARIOS },
+      ]
+    : []),
   { name: CEILING, kind: 'ceiling' },
 ].filter((s) => onlyServers === undefined || onlyServers.includes(s.name));
 
@@ -168,6 +178,8 @@ async function startServer(def: ServerDef, built: ReturnType<typeof build>, root
     return { name: def.name, port: nginx.port, pids: () => nginx.pids(), stop: () => nginx.stop() };
   }
   const library = built.libraries.get(def.variant ?? 'current') ?? '';
+  const bun = bunCommand(def.kind, root, library);
+  if (bun !== undefined) return startServerProcess(def.name, bun, SERVER_CPU);
   const nodeFlags = values.profile && ours(def.name) ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILES, `${label}-${def.name}`)] : [];
   return startServerProcess(def.name, [process.execPath, ...nodeFlags, built.server, def.kind, root, library], SERVER_CPU);
 }
@@ -211,7 +223,7 @@ async function runScenario(
       if (freshnessResults !== undefined && def.name !== CEILING) {
         const result = await freshness(server, f).catch((error: unknown) => `error (${String(error)})`);
         freshnessResults.set(def.name, result);
-        if (ours(def.name) && result !== 'fresh') fail(`${def.name}: a changed file was not seen: ${result}`);
+        if ((ours(def.name) || def.kind === BUN_FETCH) && result !== 'fresh') fail(`${def.name}: a changed file was not seen: ${result}`);
       }
       let etag: string | undefined;
       if (scenario.needsEtag) {
@@ -258,7 +270,9 @@ async function runScenario(
     const peakRss = new Map<string, number>(usable.map(({ def, server }) => [def.name, sum(server.pids().map((pid) => memory(pid).peak))]));
     const allocations = new Map<string, AllocationResult>();
     // Smoke runs count our servers' allocations only: the path is checked, CI's time spared.
-    for (const { def, server, script } of usable.filter(({ def }) => allocSeconds > 0 && def.kind !== 'nginx' && (!smoke || ours(def.name)))) {
+    // Only bench/server.ts's Node servers can count (nginx and Bun have no /__bench/alloc).
+    const counts = (def: ServerDef): boolean => def.kind !== 'nginx' && def.only === undefined && (!smoke || ours(def.name));
+    for (const { def, server, script } of usable.filter(({ def }) => allocSeconds > 0 && counts(def))) {
       const result = await countAllocations(server, (seconds) => wrk(server, script, seconds), `${scenario.id}-${def.name.replace(/\W/g, '_')}`);
       allocations.set(def.name, result);
       log(`  ${scenario.id} ${def.name}: ${Math.round(result.heapBytes / Math.max(1, result.requests))} heap bytes allocated per response (${result.requests} responses, ${result.collections} GCs)`);
@@ -339,15 +353,17 @@ async function main(): Promise<void> {
   const scenarioList = allScenarios(f).filter((s) => onlyScenarios === undefined || onlyScenarios.includes(s.id));
   const results: ScenarioResult[] = [];
   const freshnessResults = new Map<string, string>();
+  if (!bunInstalled) log(BUN_MISSING);
   for (const [i, scenario] of scenarioList.entries()) {
-    results.push(await runScenario(scenario, servers, built, f, i === 0 ? freshnessResults : undefined));
+    const joining = servers.filter((def) => def.only === undefined || def.only.includes(scenario.id));
+    results.push(await runScenario(scenario, joining, built, f, i === 0 ? freshnessResults : undefined));
   }
 
   const slow = new Map<string, SlowReadersResult>();
   const runSlow = !values['no-slow'] && (onlyScenarios === undefined || onlyScenarios.includes('slow'));
   if (runSlow) {
     log(`scenario slow: ${readers} slow readers of a 1 GiB file, held ${holdMs / 1000} s`);
-    for (const def of servers.filter((s) => s.name !== CEILING)) {
+    for (const def of servers.filter((s) => s.name !== CEILING && s.only === undefined)) {
       const server = await startServer(def, built, f.root, 'slow');
       try {
         const result = await slowReaders(server, { count: readers, holdMs, answerMs: smoke ? 10_000 : 30_000, settleMs: smoke ? 5000 : 10_000, path: f.r1g.url, warmPath: f.whole1m.url });
@@ -382,7 +398,9 @@ async function main(): Promise<void> {
     failures,
   };
   if (values.profile) log(`profiles:\n${summariseProfiles(PROFILES)}`);
-  const markdown = renderMarkdown(data);
+  const bun = bunSummary(results, [OURS, 'partialContent-bare'].filter((name) => servers.some((s) => s.name === name)));
+  for (const line of bun) log(line);
+  const markdown = `${renderMarkdown(data)}\n### Bun: the fetch shell against a minimal Bun.serve and nginx (issue 15)\n\n${bun.join('\n')}\n`;
   writeFileSync(out, spliceGenerated(existsSync(out) ? readFileSync(out, 'utf8') : undefined, markdown));
   log(`wrote ${out}`);
   for (const goal of goals(data)) {
