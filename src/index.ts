@@ -9,6 +9,8 @@ export type {
   ByteRange,
   CapScope,
   EtagFunction,
+  NodeRequest,
+  NodeResponse,
   PartialContentOptions,
   OpenOptions,
   ResponseEvent,

@@ -1,6 +1,5 @@
 import type { Stats } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResponseEvent, Source } from './types.js';
+import type { NodeRequest, NodeResponse, ResponseEvent, Source } from './types.js';
 
 // The public options of sendRange and partialContent, with their hooks (re-exported by types.ts).
 
@@ -14,8 +13,8 @@ export type CapScope = 'media' | 'all' | CapScopeFunction;
  * the hook receives is the one the request came with (Express's `req`/`res` under Express).
  */
 interface Hooks {
-  capScope(req: IncomingMessage): boolean;
-  setHeaders(res: ServerResponse, path: string, stats: Stats | undefined): void;
+  capScope(req: NodeRequest): boolean;
+  setHeaders(res: NodeResponse, path: string, stats: Stats | undefined): void;
 }
 
 /** Decides per request whether the open-ended cap applies; `req` may be typed as your framework's request. */

@@ -9,7 +9,7 @@ import { Outlet } from './outlet.js';
 import { ResponseRecord } from './response-record.js';
 import { adoptContentTag, adoptKnownContentTag, contentTagOf, forgetContentTag } from './sources/content-etag.js';
 import { toSource } from './sources/to-source.js';
-import type { SendRangeOptions, Source, SourceInput } from './types.js';
+import type { NodeRequest, NodeResponse, SendRangeOptions, Source, SourceInput } from './types.js';
 import { openRange, writeBody, type OpenedRange } from './write-body.js';
 
 const DEFAULT_OPTIONS = normalizeSendOptions();
@@ -38,7 +38,7 @@ const resolvedOptions = new WeakMap<SendRangeOptions, ResolvedSendOptions>();
  *   }
  * });
  */
-export function sendRange(req: IncomingMessage, res: ServerResponse, source: SourceInput, options?: SendRangeOptions): Promise<void> {
+export function sendRange(req: NodeRequest, res: NodeResponse, source: SourceInput, options?: SendRangeOptions): Promise<void> {
   let resolved = DEFAULT_OPTIONS;
   if (options !== undefined) {
     // Options objects are usually module constants: check each one once, not per request.
@@ -49,7 +49,9 @@ export function sendRange(req: IncomingMessage, res: ServerResponse, source: Sou
     }
     resolvedOptions.set(options, resolved);
   }
-  return send(req, res, source, resolved);
+  // node:http2's compatibility pair has all that send() uses of node:http's (headers, method, url,
+  // setHeader, writeHead, write, end, 'close'), in types unrelated to them: test/http/http2.test.ts.
+  return send(req as IncomingMessage, res as ServerResponse, source, resolved);
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { Stats } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Readable } from 'node:stream';
 
 // The public types of sources and of what a response reports. The options' types live in
@@ -11,6 +13,15 @@ export type {
   SendRangeOptions,
   SetHeadersFunction,
 } from './option-types.js';
+
+/**
+ * A request `sendRange` answers: node:http's `IncomingMessage` (Express's and Koa's `req` are one) or
+ * node:http2's compatibility `Http2ServerRequest`.
+ */
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+
+/** A response `sendRange` writes: node:http's `ServerResponse` (Express's `res` is one) or node:http2's `Http2ServerResponse`. */
+export type NodeResponse = ServerResponse | Http2ServerResponse;
 
 /** An inclusive byte range: `{ start: 0, end: 0 }` is one byte. */
 export interface ByteRange {

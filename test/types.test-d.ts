@@ -1,5 +1,6 @@
 import type { Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Readable } from 'node:stream';
 import express, { type Request, type Response } from 'express';
 import express4, { type Request as Request4, type Response as Response4 } from 'express4';
@@ -31,6 +32,15 @@ describe('types', () => {
     expectTypeOf(sendRange).toBeCallableWith(req, res, new Uint8Array(4), { etag: false });
     expectTypeOf(sendRange).toBeCallableWith(req, res, bufferSource(Buffer.alloc(1)));
     expectTypeOf(sendRange).toBeCallableWith(req, res, Promise.resolve({ size: 1, open: () => ({}) as Readable }));
+  });
+
+  it('sendRange takes node:http2 compatibility requests and responses without a cast', () => {
+    expectTypeOf(sendRange).toBeCallableWith({} as Http2ServerRequest, {} as Http2ServerResponse, '/srv/a.mp3');
+    createHttp2Server((req, res) => {
+      sendRange(req, res, '/srv/a.mp3', { capScope: (r: Http2ServerRequest) => r.headers['sec-fetch-dest'] === 'video' }).catch(() => res.destroy());
+    });
+    // @ts-expect-error a response is not a request
+    sendRange({} as Http2ServerResponse, {} as Http2ServerResponse, '/srv/a.mp3');
   });
 
   it('options reject wrong types', () => {

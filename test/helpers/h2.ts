@@ -51,16 +51,16 @@ export function makeCertificate(): Certificate {
   };
 }
 
-/** A handler written for node:http, given node:http2's compatibility request and response. */
-export type H2Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
 /**
- * The compat objects typed as node:http's, which is how JavaScript users hand them to `sendRange`
- * (the library only uses what both have).
+ * The compat objects typed as node:http's, for `partialContent`, whose middleware type is node:http's
+ * (Express's); `sendRange` takes them as they are.
  */
 export function asHttp1(req: Http2ServerRequest, res: Http2ServerResponse): [IncomingMessage, ServerResponse] {
   return [req as unknown as IncomingMessage, res as unknown as ServerResponse];
 }
+
+/** A handler of node:http2's compatibility request and response (what `sendRange` takes without a cast). */
+export type H2Handler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 
 export interface RunningH2 {
   readonly server: Http2SecureServer;
@@ -72,9 +72,7 @@ export interface RunningH2 {
 
 /** `http2.createSecureServer({ allowHTTP1: true })` on an ephemeral loopback port. */
 export async function listenH2(certificate: Certificate, handler: H2Handler): Promise<RunningH2> {
-  const server = createSecureServer({ key: certificate.key, cert: certificate.cert, allowHTTP1: true }, (req, res) =>
-    handler(...asHttp1(req, res)),
-  );
+  const server = createSecureServer({ key: certificate.key, cert: certificate.cert, allowHTTP1: true }, handler);
   const sessions = new Set<{ destroy(): void }>();
   server.on('session', (session) => {
     sessions.add(session);

@@ -7,7 +7,7 @@ import { bufferSource, partialContent, sendRange, type Source } from '../../src/
 import { materialize, PRECONDITION_CASES } from '../cases/precondition-cases.js';
 import { RANGE_CASES } from '../cases/range-cases.js';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
-import { connectH2, h2Get, listenH2, makeCertificate, type Certificate, type RunningH2 } from '../helpers/h2.js';
+import { asHttp1, connectH2, h2Get, listenH2, makeCertificate, type Certificate, type RunningH2 } from '../helpers/h2.js';
 import { parseMultipart } from '../helpers/multipart.js';
 import { expectRangeAnswer } from '../helpers/range-answer.js';
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
     };
     if (kind === undefined) {
       // The middleware on a bare server: no Express, no mount point.
-      media(req, res, (error?: unknown) => (error === undefined ? fail({ status: 404 }) : fail(error as { status?: number })));
+      media(...asHttp1(req, res), (error?: unknown) => (error === undefined ? fail({ status: 404 }) : fail(error as { status?: number })));
     } else if (kind === 'direct') {
       sendRange(req, res, join(fixtures.root, name)).catch(fail);
     } else if (kind === 'buffer') {

@@ -1,9 +1,9 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { bufferSource, sendRange, type ResponseEvent, type Source } from '../../../src/index.js';
+import { bufferSource, sendRange, type NodeRequest, type NodeResponse, type ResponseEvent, type Source } from '../../../src/index.js';
 
 /**
  * An HTTP/2 (TLS, allowHTTP1) server and the same handler on plain node:http, in their own process,
@@ -69,7 +69,7 @@ function sourceFor(url: string): Source | string | Uint8Array | undefined {
   return undefined;
 }
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
+function handle(req: NodeRequest, res: NodeResponse): void {
   const url = req.url ?? '';
   const source = sourceFor(url);
   if (source === undefined) {
@@ -94,7 +94,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 
 const server = createSecureServer(
   { key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')), allowHTTP1: true },
-  (req, res) => handle(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+  handle,
 );
 server.on('sessionError', () => undefined);
 const plain = createServer(handle);
