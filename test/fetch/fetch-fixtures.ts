@@ -1,7 +1,7 @@
-import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
-import { EXTRA_FILES } from '../security/traversal-corpus.js';
+import { addCorpusFixtures } from '../security/traversal-corpus.js';
 
 /** Last-Modified of data.bin: old enough to be a strong validator. */
 export const OLD = new Date('2024-03-01T12:00:00Z');
@@ -16,16 +16,6 @@ export function createFetchFixtures(): Fixtures {
   const files: Record<string, Buffer> = { ...fixtures.files, 'k2.bin': patterned(2048, 5) };
   writeFileSync(join(root, 'k2.bin'), files['k2.bin']!);
   utimesSync(join(root, 'data.bin'), OLD, OLD);
-  for (const [name, text] of Object.entries(EXTRA_FILES)) {
-    mkdirSync(dirname(join(root, name)), { recursive: true });
-    writeFileSync(join(root, name), text);
-    files[name] = Buffer.from(text);
-  }
-  symlinkSync('/', join(root, 'fs-root'));
-  symlinkSync('../../outside', join(root, 'sub', 'out'));
-  symlinkSync('..', join(root, 'sub', 'up'));
-  symlinkSync('sub', join(root, 'inner-dir'));
-  symlinkSync('loop', join(root, 'loop'));
-  symlinkSync('does-not-exist', join(root, 'dangling'));
+  Object.assign(files, addCorpusFixtures(root));
   return { ...fixtures, files };
 }

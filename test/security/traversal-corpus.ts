@@ -1,3 +1,6 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
 /**
  * The path-traversal corpus: request targets as an attacker would type them (relative to the mount
  * point), each with its documented outcome. SECURITY.md summarises this table by family.
@@ -35,6 +38,26 @@ export const EXTRA_FILES: Readonly<Record<string, string>> = {
 };
 
 /** Markers of bytes that must never appear in any answer. */
+/**
+ * Writes the corpus's own fixtures into `root` (a .git folder, odd legitimate names, more symlinks:
+ * to `/`, out of root, up, a loop, a dangling one) and gives the files' contents by name.
+ */
+export function addCorpusFixtures(root: string): Record<string, Buffer> {
+  const extra: Record<string, Buffer> = {};
+  for (const [name, text] of Object.entries(EXTRA_FILES)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), text);
+    extra[name] = Buffer.from(text);
+  }
+  symlinkSync('/', join(root, 'fs-root'));
+  symlinkSync('../../outside', join(root, 'sub', 'out'));
+  symlinkSync('..', join(root, 'sub', 'up'));
+  symlinkSync('sub', join(root, 'inner-dir'));
+  symlinkSync('loop', join(root, 'loop'));
+  symlinkSync('does-not-exist', join(root, 'dangling'));
+  return extra;
+}
+
 export const SECRETS = ['outside root', 'SECRET=1', 'GIT-CONFIG-MARKER', 'root:x:0:0', 'hidden'] as const;
 
 const r400 = { reject: 400 } as const;

@@ -1,33 +1,14 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partialContent, type PartialContentOptions } from '../../src/index.js';
 import { createFixtures, type Fixtures } from '../helpers/fixtures.js';
 import { rawRequest, type RawResponse } from '../helpers/raw-request.js';
 import { createApp, FELL_THROUGH, listen, withSentinels, type Running } from '../helpers/server.js';
-import { EXTRA_FILES, NODE_REFUSED, SECRETS, traversalCorpus, type TraversalCase } from './traversal-corpus.js';
+import { addCorpusFixtures, NODE_REFUSED, SECRETS, traversalCorpus, type TraversalCase } from './traversal-corpus.js';
 
 let fixtures: Fixtures;
 let files: Record<string, Buffer>;
 let corpus: TraversalCase[];
 const servers: Running[] = [];
-
-/** The shared fixtures plus the corpus's own: a .git folder, odd legitimate names, more symlinks. */
-function addCorpusFixtures(root: string): Record<string, Buffer> {
-  const extra: Record<string, Buffer> = {};
-  for (const [name, text] of Object.entries(EXTRA_FILES)) {
-    mkdirSync(dirname(join(root, name)), { recursive: true });
-    writeFileSync(join(root, name), text);
-    extra[name] = Buffer.from(text);
-  }
-  symlinkSync('/', join(root, 'fs-root'));
-  symlinkSync('../../outside', join(root, 'sub', 'out'));
-  symlinkSync('..', join(root, 'sub', 'up'));
-  symlinkSync('sub', join(root, 'inner-dir'));
-  symlinkSync('loop', join(root, 'loop'));
-  symlinkSync('does-not-exist', join(root, 'dangling'));
-  return extra;
-}
 
 /** An app that marks every request reaching the middleware, so a fall-through is provably ours. */
 async function serve(mount: string, options: PartialContentOptions): Promise<Running> {

@@ -53,7 +53,7 @@ describe.each([
     const res = await get(`${front.url}${prefix}/${key}`, { range: header }, 'GET', 10_000);
     expect(res.headers['accept-ranges']).toBe('bytes');
     expect(res.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
-    expectRangeAnswer(res, expected, bytes, type);
+    expectRangeAnswer(res, expected, bytes, { type });
   });
 
   describe.each([

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { constants, type ClientHttp2Session } from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startH2Child, type H2Child } from '../child/spawn-h2.js';
-import { connectH2, makeCertificate, type Certificate } from '../../helpers/h2.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIG, READ_AFTER_ABORT_LIMIT, useSparseH2Child } from '../child/sparse-h2-child.js';
+import { connectH2 } from '../../helpers/h2.js';
 
 /**
  * Clients that leave an HTTP/2 response: by RST_STREAM (the stream alone) or by destroying the
@@ -15,44 +12,20 @@ import { connectH2, makeCertificate, type Certificate } from '../../helpers/h2.j
  * must close at once (never through the garbage collector) and onResponse must say `aborted: true`.
  */
 
-const BIG = 'big.bin';
-const BIG_SIZE = 2 ** 30;
 /** Two 100 MB parts, far apart: a multipart body still streaming when its client leaves. */
 const MULTIPART = 'bytes=0-99999999,500000000-599999999';
-/** "A few chunks" (the body goes out in chunks of 64 KiB): what may be read after the client left. */
-const READ_AFTER_ABORT_LIMIT = 512 * 1024;
 
-let certificate: Certificate;
-let root: string;
-let child: H2Child;
-
-beforeAll(async () => {
-  certificate = makeCertificate();
-  root = mkdtempSync(join(tmpdir(), 'partial-content-h2-'));
-  writeFileSync(join(root, BIG), '');
-  truncateSync(join(root, BIG), BIG_SIZE); // sparse: no disk used, but every read(2) of it counts in rchar
-  child = await startH2Child(root, certificate.dir);
-});
-
-afterAll(async () => {
-  await child?.stop();
-  // Node prints every warning on stderr too: none may be a descriptor closed by the garbage collector.
-  expect(child?.stderr() ?? '').not.toMatch(/garbage collection/);
-  rmSync(root, { recursive: true, force: true });
-  certificate?.cleanup();
-});
+const h2 = useSparseH2Child('partial-content-h2-');
 
 let warningsBefore = 0;
 beforeEach(() => {
-  warningsBefore = child.warnings().length;
+  warningsBefore = h2.child.warnings().length;
 });
 afterEach(async () => {
   // A descriptor nobody closed is closed by the garbage collector, with a warning: provoke it now.
-  await child.gc();
-  expect(child.warnings().slice(warningsBefore)).toEqual([]);
+  await h2.child.gc();
+  expect(h2.child.warnings().slice(warningsBefore)).toEqual([]);
 });
-
-const openBig = (): number => child.descriptors().filter((target) => target.endsWith(`/${BIG}`)).length;
 
 interface Cut {
   /** Body bytes the client had when it left (or when the server closed the stream first). */
@@ -77,7 +50,7 @@ function leaveAfter(session: ClientHttp2Session, path: string, range: string | u
     stream.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received < threshold || rcharAtAbort !== -1) return;
-      rcharAtAbort = child.io().rchar;
+      rcharAtAbort = h2.child.io().rchar;
       if (how === 'reset') stream.close(constants.NGHTTP2_CANCEL);
       else session.destroy();
     });
@@ -96,18 +69,18 @@ describe.each(['reset', 'session'] as const)('HTTP/2 client leaves (%s) 1 MiB in
     { name: 'custom Source, whole body', path: `/custom/${BIG}`, range: undefined },
     { name: 'custom Source, multipart', path: `/custom/${BIG}`, range: MULTIPART },
   ])('$name: reading stops within a few chunks, the promise settles, the descriptor closes', async ({ path, range }) => {
-    const session = await connectH2(`https://127.0.0.1:${child.port}`, certificate);
-    const settledBefore = child.settled().length;
-    const responsesBefore = child.responses().length;
+    const session = await connectH2(`https://127.0.0.1:${h2.child.port}`, h2.certificate);
+    const settledBefore = h2.child.settled().length;
+    const responsesBefore = h2.child.responses().length;
     const started = performance.now();
     const cut = await leaveAfter(session, path, range, 1024 * 1024, how);
     expect(cut.rcharAtAbort).not.toBe(-1); // the server did not close the stream first
-    const settled = await child.until(() => child.settled().length > settledBefore, 30_000);
+    const settled = await h2.child.until(() => h2.child.settled().length > settledBefore, 30_000);
     const settleMs = performance.now() - started;
-    const closed = await child.until(() => openBig() === 0, 5_000);
+    const closed = await h2.child.until(() => h2.openBig() === 0, 5_000);
     session.destroy();
-    const readAfter = child.io().rchar - cut.rcharAtAbort;
-    const event = child.responses()[responsesBefore]?.event;
+    const readAfter = h2.child.io().rchar - cut.rcharAtAbort;
+    const event = h2.child.responses()[responsesBefore]?.event;
     console.info(
       `h2 ${how} ${path} ${range ?? ''}: client had ${cut.received} B; read after the abort ${readAfter} B; ` +
         `settled ${settled} (${settleMs.toFixed(0)} ms); descriptor closed ${closed}; ` +
@@ -122,14 +95,14 @@ describe.each(['reset', 'session'] as const)('HTTP/2 client leaves (%s) 1 MiB in
   });
 
   it('buffer source: the promise settles and onResponse reports the cut', async () => {
-    const session = await connectH2(`https://127.0.0.1:${child.port}`, certificate);
-    const settledBefore = child.settled().length;
-    const responsesBefore = child.responses().length;
+    const session = await connectH2(`https://127.0.0.1:${h2.child.port}`, h2.certificate);
+    const settledBefore = h2.child.settled().length;
+    const responsesBefore = h2.child.responses().length;
     const cut = await leaveAfter(session, '/buffer', undefined, 1024 * 1024, how);
     expect(cut.rcharAtAbort).not.toBe(-1);
-    const settled = await child.until(() => child.settled().length > settledBefore, 30_000);
+    const settled = await h2.child.until(() => h2.child.settled().length > settledBefore, 30_000);
     session.destroy();
-    const event = child.responses()[responsesBefore]?.event;
+    const event = h2.child.responses()[responsesBefore]?.event;
     console.info(`h2 ${how} /buffer: client had ${cut.received} B; settled ${settled}; onResponse aborted ${event?.aborted} bytesWritten ${event?.bytesWritten} of ${event?.bytesExpected}`);
     expect(settled).toBe(true);
     expect(event).toMatchObject({ aborted: true, error: null });
@@ -141,10 +114,10 @@ describe('many aborts on one HTTP/2 session', () => {
   // The sources that hold a descriptor (the buffer's resets are above; ten of its 32 MiB bodies at
   // once would measure the session's memory limit, not descriptors).
   it('100 resets, half of them multipart, over file and custom sources: all settle, no descriptor left', async () => {
-    const session = await connectH2(`https://127.0.0.1:${child.port}`, certificate);
-    const before = child.descriptors().length;
-    const settledBefore = child.settled().length;
-    const responsesBefore = child.responses().length;
+    const session = await connectH2(`https://127.0.0.1:${h2.child.port}`, h2.certificate);
+    const before = h2.child.descriptors().length;
+    const settledBefore = h2.child.settled().length;
+    const responsesBefore = h2.child.responses().length;
     const paths = [`/file/${BIG}`, `/custom/${BIG}`];
     let state = 20_261_129;
     const random = (): number => {
@@ -165,12 +138,12 @@ describe('many aborts on one HTTP/2 session', () => {
       cuts.push(...done);
     }
     const refused = cuts.filter((cut) => cut.rcharAtAbort === -1).length;
-    const allSettled = await child.until(() => child.settled().length - settledBefore >= TOTAL, 30_000);
-    await child.until(() => openBig() === 0, 5_000);
-    const settledCount = child.settled().length - settledBefore;
-    const events = child.responses().slice(responsesBefore).map((message) => message.event);
-    const leftOpen = openBig();
-    const after = child.descriptors().length;
+    const allSettled = await h2.child.until(() => h2.child.settled().length - settledBefore >= TOTAL, 30_000);
+    await h2.child.until(() => h2.openBig() === 0, 5_000);
+    const settledCount = h2.child.settled().length - settledBefore;
+    const events = h2.child.responses().slice(responsesBefore).map((message) => message.event);
+    const leftOpen = h2.openBig();
+    const after = h2.child.descriptors().length;
     session.destroy();
     console.info(
       `h2 ${TOTAL} resets on one session: ${refused} streams closed by the server first; ${settledCount} settled; ${events.filter((e) => e.aborted).length} reported aborted ` +
@@ -186,9 +159,9 @@ describe('many aborts on one HTTP/2 session', () => {
   });
 
   it('a session destroyed with 30 responses in flight (file, custom, buffer; single and multipart): all settle', async () => {
-    const session = await connectH2(`https://127.0.0.1:${child.port}`, certificate);
-    const settledBefore = child.settled().length;
-    const responsesBefore = child.responses().length;
+    const session = await connectH2(`https://127.0.0.1:${h2.child.port}`, h2.certificate);
+    const settledBefore = h2.child.settled().length;
+    const responsesBefore = h2.child.responses().length;
     const paths = [`/file/${BIG}`, `/custom/${BIG}`, '/buffer'];
     const TOTAL = 30;
     const streams = Array.from({ length: TOTAL }, (_, n) => {
@@ -204,13 +177,13 @@ describe('many aborts on one HTTP/2 session', () => {
     const started = await Promise.all(streams);
     session.destroy();
     expect(started.filter((ok) => !ok)).toEqual([]); // every response had started its body
-    const allSettled = await child.until(() => child.settled().length - settledBefore >= TOTAL, 30_000);
-    await child.until(() => openBig() === 0, 5_000);
-    const events = child.responses().slice(responsesBefore).map((message) => message.event);
-    console.info(`h2 session destroyed under ${TOTAL} responses: ${child.settled().length - settledBefore} settled, ${events.filter((e) => e.aborted).length} reported aborted, ${openBig()} descriptors of ${BIG} left`);
+    const allSettled = await h2.child.until(() => h2.child.settled().length - settledBefore >= TOTAL, 30_000);
+    await h2.child.until(() => h2.openBig() === 0, 5_000);
+    const events = h2.child.responses().slice(responsesBefore).map((message) => message.event);
+    console.info(`h2 session destroyed under ${TOTAL} responses: ${h2.child.settled().length - settledBefore} settled, ${events.filter((e) => e.aborted).length} reported aborted, ${h2.openBig()} descriptors of ${BIG} left`);
     expect(allSettled).toBe(true);
     expect(events).toHaveLength(TOTAL);
     expect(events.filter((event) => !event.aborted)).toEqual([]);
-    expect(openBig()).toBe(0);
+    expect(h2.openBig()).toBe(0);
   });
 });

@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startH2Child, type H2Child } from '../child/spawn-h2.js';
-import { makeCertificate, type Certificate } from '../../helpers/h2.js';
+import { describe, expect, it } from 'vitest';
+import { BIG, READ_AFTER_ABORT_LIMIT, useSparseH2Child } from '../child/sparse-h2-child.js';
 
 /**
  * Pipelined HTTP/1.1: a client sends several requests on one connection (node:http starts every
@@ -14,30 +10,7 @@ import { makeCertificate, type Certificate } from '../../helpers/h2.js';
  * measured the same way from outside the server's process.
  */
 
-const BIG = 'big.bin';
-const BIG_SIZE = 2 ** 30;
-const READ_AFTER_ABORT_LIMIT = 512 * 1024;
-
-let certificate: Certificate;
-let root: string;
-let child: H2Child;
-
-beforeAll(async () => {
-  certificate = makeCertificate();
-  root = mkdtempSync(join(tmpdir(), 'partial-content-pipelined-'));
-  writeFileSync(join(root, BIG), '');
-  truncateSync(join(root, BIG), BIG_SIZE);
-  child = await startH2Child(root, certificate.dir);
-});
-
-afterAll(async () => {
-  await child?.stop();
-  expect(child?.stderr() ?? '').not.toMatch(/garbage collection/);
-  rmSync(root, { recursive: true, force: true });
-  certificate?.cleanup();
-});
-
-const openBig = (): number => child.descriptors().filter((target) => target.endsWith(`/${BIG}`)).length;
+const h2 = useSparseH2Child('partial-content-pipelined-');
 
 describe('pipelined HTTP/1.1 client leaves mid-body', () => {
   it.each([
@@ -51,11 +24,11 @@ describe('pipelined HTTP/1.1 client leaves mid-body', () => {
       ['/buffer', ''],
       [`/file/${BIG}`, 'Range: bytes=1000-\r\n'],
     ] as const;
-    const settledBefore = child.settled().length;
-    const responsesBefore = child.responses().length;
-    const warningsBefore = child.warnings().length;
+    const settledBefore = h2.child.settled().length;
+    const responsesBefore = h2.child.responses().length;
+    const warningsBefore = h2.child.warnings().length;
     const cut = await new Promise<{ received: number; rcharAtAbort: number }>((resolve, reject) => {
-      const socket = connect(child.httpPort, '127.0.0.1');
+      const socket = connect(h2.child.httpPort, '127.0.0.1');
       let received = 0;
       let rcharAtAbort = -1;
       const timer = setTimeout(() => {
@@ -65,7 +38,7 @@ describe('pipelined HTTP/1.1 client leaves mid-body', () => {
       socket.on('data', (chunk: Buffer) => {
         received += chunk.length;
         if (received < 1024 * 1024 || rcharAtAbort !== -1) return;
-        rcharAtAbort = child.io().rchar;
+        rcharAtAbort = h2.child.io().rchar;
         socket.destroy();
       });
       socket.on('error', () => undefined);
@@ -76,21 +49,21 @@ describe('pipelined HTTP/1.1 client leaves mid-body', () => {
       socket.write(targets.map(([path, range]) => `GET ${path} HTTP/1.1\r\nHost: x\r\n${range}\r\n`).join(''));
     });
     expect(cut.rcharAtAbort).not.toBe(-1);
-    const settled = await child.until(() => child.settled().length - settledBefore >= targets.length, 30_000);
-    const closed = await child.until(() => openBig() === 0, 5_000);
-    const readAfter = child.io().rchar - cut.rcharAtAbort;
-    const events = child.responses().slice(responsesBefore).map((message) => message.event);
-    await child.gc();
+    const settled = await h2.child.until(() => h2.child.settled().length - settledBefore >= targets.length, 30_000);
+    const closed = await h2.child.until(() => h2.openBig() === 0, 5_000);
+    const readAfter = h2.child.io().rchar - cut.rcharAtAbort;
+    const events = h2.child.responses().slice(responsesBefore).map((message) => message.event);
+    await h2.child.gc();
     console.info(
       `pipelined ${first} + ${targets.length - 1} queued: read after the abort ${readAfter} B; ` +
-        `${child.settled().length - settledBefore} of ${targets.length} settled; ${events.filter((e) => e.aborted).length} reported aborted; ` +
-        `${openBig()} descriptors of ${BIG} open`,
+        `${h2.child.settled().length - settledBefore} of ${targets.length} settled; ${events.filter((e) => e.aborted).length} reported aborted; ` +
+        `${h2.openBig()} descriptors of ${BIG} open`,
     );
     expect(settled).toBe(true);
     expect(closed).toBe(true);
     expect(readAfter).toBeLessThanOrEqual(READ_AFTER_ABORT_LIMIT);
     expect(events).toHaveLength(targets.length);
     expect(events.filter((event) => !event.aborted || event.error !== null)).toEqual([]);
-    expect(child.warnings().slice(warningsBefore)).toEqual([]);
+    expect(h2.child.warnings().slice(warningsBefore)).toEqual([]);
   });
 });
