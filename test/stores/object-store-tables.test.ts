@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpSource, sendRange } from '../../src/index.js';
+import type { Readable } from 'node:stream';
+import { httpSource, sendRange, type ByteRange, type OpenOptions } from '../../src/index.js';
 import { s3Source } from '../../src/s3.js';
 import { materialize, PRECONDITION_CASES } from '../cases/precondition-cases.js';
 import { RANGE_CASES } from '../cases/range-cases.js';
 import { patterned } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
 import { expectRangeAnswer } from '../helpers/range-answer.js';
-import { startStore, type RunningStore } from '../helpers/s3rver.js';
+import { startStore, until, type RunningStore } from '../helpers/s3rver.js';
 import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
 
 // The shared range and precondition tables, answered from objects in an S3 API (s3rver) through
@@ -26,6 +27,7 @@ let front: Running;
 beforeAll(async () => {
   store = await startStore();
   for (const { key, bytes, type } of Object.values(OBJECTS)) await store.put(key, bytes, type);
+  await store.put(BIG.key, patterned(BIG.size, 3), 'video/mp4');
   const app = createApp();
   app.get('/s3/:key', (req, res, next) => {
     const Key = (req as unknown as { params: { key: string } }).params.key;
@@ -44,10 +46,28 @@ afterAll(async () => {
   await store?.close();
 });
 
+const BIG = { key: 'big.bin', size: 24 * 1024 * 1024 };
+
 describe.each([
-  { way: 's3Source', prefix: '/s3' },
-  { way: 'httpSource on a presigned URL', prefix: '/url' },
-])('$way', ({ prefix }) => {
+  { way: 's3Source', prefix: '/s3', source: () => s3Source(store.client, { Bucket: store.bucket, Key: BIG.key }) },
+  { way: 'httpSource on a presigned URL', prefix: '/url', source: async () => httpSource(await store.presign(BIG.key)) },
+])('$way', ({ prefix, source }) => {
+  it("the signal given to open (the shell's 'client gone') aborts the store's GET mid-body; the stream errors", async () => {
+    const opened = await source();
+    const open = opened.open as (range: ByteRange, options?: OpenOptions) => Promise<Readable>;
+    const controller = new AbortController();
+    const before = store.requests.length;
+    const stream = await open({ start: 0, end: BIG.size - 1 }, { signal: controller.signal });
+    const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));
+    await new Promise((resolve) => stream.once('data', resolve));
+    controller.abort();
+    const body = () => store.requests.slice(before).find((r) => r.method === 'GET');
+    await until(() => body()?.finished !== undefined, 10_000, "the store's response to close");
+    expect(body()?.finished).toBe(false);
+    expect(await failed).toMatchObject({ status: 502, code: 'ERR_UPSTREAM' });
+    expect(stream.destroyed).toBe(true);
+  });
+
   it.each(RANGE_CASES)('range table: $name ($header on $size bytes)', async ({ size, header, expected }) => {
     const { key, bytes, type } = object(size);
     const res = await get(`${front.url}${prefix}/${key}`, { range: header }, 'GET', 10_000);
