@@ -86,8 +86,7 @@ describe('rangeResponse', () => {
     const reader = response.body!.getReader();
     await reader.read();
     await reader.cancel();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect([closed, destroyed]).toEqual([1, 1]);
+    await expect.poll(() => [closed, destroyed], { timeout: 5_000 }).toEqual([1, 1]);
   });
 
   it('an app header set in setHeaders wins, and 304 keeps only what updates a cache', async () => {
