@@ -6,9 +6,9 @@ import { createS3App } from '../../examples/s3.js';
 import { createUpstreamApp } from '../../examples/upstream.js';
 import { partialContent } from '../../src/index.js';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
-import { get } from '../helpers/http-get.js';
 import { startStore, type RunningStore } from '../helpers/s3rver.js';
 import { createApp, listen, withSentinels, type Running } from '../helpers/server.js';
+import { request } from '../helpers/supertest.js';
 
 // The examples import 'partial-content', i.e. the built dist/ (the unit project's global setup builds it).
 
@@ -43,8 +43,7 @@ describe('examples/custom-route.ts', () => {
   });
 
   it('lists the catalogue', async () => {
-    const res = await get(`${catalogue.url}/tracks`);
-    expect(res.status).toBe(200);
+    const res = await request(catalogue.url).get('/tracks').expect(200);
     expect(JSON.parse(res.body.toString())).toEqual([
       { id: 'song', title: 'A file', url: '/tracks/song' },
       { id: 'beep', title: 'In memory', url: '/tracks/beep' },
@@ -53,21 +52,24 @@ describe('examples/custom-route.ts', () => {
   });
 
   it('streams a range of a file track', async () => {
-    const res = await get(`${catalogue.url}/tracks/song`, { range: 'bytes=1000-2999' });
-    expect(res.status).toBe(206);
-    expect(res.headers['content-type']).toBe('audio/mpeg');
-    expect(res.headers['content-range']).toBe(`bytes 1000-2999/${300 * 1024}`);
+    const res = await request(catalogue.url)
+      .get('/tracks/song')
+      .set('Range', 'bytes=1000-2999')
+      .expect(206)
+      .expect('Content-Type', 'audio/mpeg')
+      .expect('Content-Range', `bytes 1000-2999/${300 * 1024}`);
     expect(res.body.equals(fixtures.files['song.mp3']?.subarray(1000, 3000) ?? Buffer.alloc(0))).toBe(true);
   });
 
   it('streams a range of an in-memory track, with validators', async () => {
-    const res = await get(`${catalogue.url}/tracks/beep`, { range: 'bytes=-100' });
-    expect(res.status).toBe(206);
-    expect(res.headers['content-type']).toBe('audio/wav');
-    expect(res.headers['last-modified']).toBe('Wed, 01 Jan 2025 00:00:00 GMT');
+    const res = await request(catalogue.url)
+      .get('/tracks/beep')
+      .set('Range', 'bytes=-100')
+      .expect(206)
+      .expect('Content-Type', 'audio/wav')
+      .expect('Last-Modified', 'Wed, 01 Jan 2025 00:00:00 GMT');
     expect(res.body.equals(beep.subarray(beep.length - 100))).toBe(true);
-    const again = await get(`${catalogue.url}/tracks/beep`, { 'if-none-match': res.headers.etag ?? '' });
-    expect(again.status).toBe(304);
+    await request(catalogue.url).get('/tracks/beep').set('If-None-Match', String(res.headers['etag'])).expect(304);
   });
 
   it('the generated WAV is well-formed', () => {
@@ -77,15 +79,12 @@ describe('examples/custom-route.ts', () => {
   });
 
   it('an unknown id goes on with next(): 404', async () => {
-    const res = await get(`${catalogue.url}/tracks/nope`);
-    expect(res.status).toBe(404);
+    const res = await request(catalogue.url).get('/tracks/nope').expect(404);
     expect(res.headers['content-range']).toBeUndefined();
   });
 
   it('a track whose file is gone is a 404 through next(err)', async () => {
-    const res = await get(`${catalogue.url}/tracks/lost`, { range: 'bytes=0-9' });
-    expect(res.status).toBe(404);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    await request(catalogue.url).get('/tracks/lost').set('Range', 'bytes=0-9').expect(404).expect('Content-Type', /^text\/html/);
   });
 });
 
@@ -101,15 +100,19 @@ describe('examples/upstream.ts', () => {
 
   it('streams a range from the upstream', async () => {
     const front = await start(createUpstreamApp({ upstream: `${origin.url}/media/clip.mp4` }));
-    const res = await get(`${front.url}/listen`, { range: 'bytes=4000000-4000999' });
-    expect(res.status).toBe(206);
-    expect(res.headers['content-type']).toBe('video/mp4');
-    expect(res.headers['content-range']).toBe(`bytes 4000000-4000999/${5 * 1024 * 1024}`);
+    const res = await request(front.url)
+      .get('/listen')
+      .set('Range', 'bytes=4000000-4000999')
+      .expect(206)
+      .expect('Content-Type', 'video/mp4')
+      .expect('Content-Range', `bytes 4000000-4000999/${5 * 1024 * 1024}`);
     expect(res.body.equals(fixtures.files['clip.mp4']?.subarray(4_000_000, 4_001_000) ?? Buffer.alloc(0))).toBe(true);
 
-    const capped = await get(`${front.url}/listen`, { range: 'bytes=0-', 'sec-fetch-dest': 'video' });
-    expect(capped.status).toBe(206);
-    expect(capped.headers['content-range']).toBe(`bytes 0-2097151/${5 * 1024 * 1024}`);
+    const capped = await request(front.url)
+      .get('/listen')
+      .set({ Range: 'bytes=0-', 'Sec-Fetch-Dest': 'video' })
+      .expect(206)
+      .expect('Content-Range', `bytes 0-2097151/${5 * 1024 * 1024}`);
     expect(capped.body.equals(fixtures.files['clip.mp4']?.subarray(0, 2 * 1024 * 1024) ?? Buffer.alloc(0))).toBe(true);
   });
 
@@ -117,24 +120,22 @@ describe('examples/upstream.ts', () => {
     const path = join(fixtures.root, 'changing.bin');
     writeFileSync(path, patterned(1_000, 0));
     const front = await start(createUpstreamApp({ upstream: `${origin.url}/media/changing.bin`, reuseMs: 60_000 }));
-    const first = await get(`${front.url}/listen`, { range: 'bytes=0-9' });
+    const first = await request(front.url).get('/listen').set('Range', 'bytes=0-9');
     expect(first.body.equals(patterned(10, 0))).toBe(true);
 
     writeFileSync(path, patterned(2_000, 1));
     utimesSync(path, new Date(), new Date(Date.now() + 60_000));
-    const second = await get(`${front.url}/listen`, { range: 'bytes=0-9' });
-    expect(second.status).toBe(206);
-    expect(second.headers['content-range']).toBe('bytes 0-9/2000');
+    const second = await request(front.url).get('/listen').set('Range', 'bytes=0-9').expect(206).expect('Content-Range', 'bytes 0-9/2000');
     expect(second.body.equals(patterned(10, 1))).toBe(true);
   });
 
   it('an upstream without the object is a 404; an unreachable one a 502', async () => {
     const missing = await start(createUpstreamApp({ upstream: `${origin.url}/media/none.bin` }));
-    expect((await get(`${missing.url}/listen`)).status).toBe(404);
+    await request(missing.url).get('/listen').expect(404);
     const gone = await listen((_req, res) => res.end());
     await gone.close();
     const unreachable = await start(createUpstreamApp({ upstream: `${gone.url}/x.bin` }));
-    expect((await get(`${unreachable.url}/listen`)).status).toBe(502);
+    await request(unreachable.url).get('/listen').expect(502);
   });
 });
 
@@ -153,26 +154,30 @@ describe('examples/s3.ts', () => {
   });
 
   it.each(['media', 'presigned'])('/%s/<key> streams a range of the object', async (way) => {
-    const res = await get(`${app.url}/${way}/shows/episode%201.mp3`, { range: 'bytes=1000-1999' });
-    expect(res.status).toBe(206);
-    expect(res.headers['content-type']).toBe('audio/mpeg');
-    expect(res.headers['content-range']).toBe('bytes 1000-1999/50000');
+    const res = await request(app.url)
+      .get(`/${way}/shows/episode%201.mp3`)
+      .set('Range', 'bytes=1000-1999')
+      .expect(206)
+      .expect('Content-Type', 'audio/mpeg')
+      .expect('Content-Range', 'bytes 1000-1999/50000');
     expect(res.body.equals(track.subarray(1000, 2000))).toBe(true);
   });
 
   it.each(['media', 'presigned'])('/%s/<missing key> is a 404', async (way) => {
-    expect((await get(`${app.url}/${way}/shows/none.mp3`)).status).toBe(404);
+    await request(app.url).get(`/${way}/shows/none.mp3`).expect(404);
   });
 
   it('probes again when the object was replaced since the reused probe', async () => {
     await store.put('changing.bin', patterned(1_000, 0));
-    const first = await get(`${app.url}/media/changing.bin`, { range: 'bytes=0-9' });
+    const first = await request(app.url).get('/media/changing.bin').set('Range', 'bytes=0-9');
     expect(first.body.equals(patterned(10, 0))).toBe(true);
     const etag = await store.put('changing.bin', patterned(2_000, 1));
-    const second = await get(`${app.url}/media/changing.bin`, { range: 'bytes=0-9' });
-    expect(second.status).toBe(206);
-    expect(second.headers.etag).toBe(etag);
-    expect(second.headers['content-range']).toBe('bytes 0-9/2000');
+    const second = await request(app.url)
+      .get('/media/changing.bin')
+      .set('Range', 'bytes=0-9')
+      .expect(206)
+      .expect('ETag', etag)
+      .expect('Content-Range', 'bytes 0-9/2000');
     expect(second.body.equals(patterned(10, 1))).toBe(true);
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { partialContent } from '../../src/index.js';
-import { get } from '../helpers/http-get.js';
 import { createApp, FELL_THROUGH, listen, withSentinels, type Running } from '../helpers/server.js';
+import { request } from '../helpers/supertest.js';
 
 // What a misconfigured root looks like to whoever made the mistake. Before, all three failed silently:
 // every request fell through with no hint, and a root naming a file served that file at the mount path.
@@ -57,7 +57,7 @@ describe('a root that is a file', () => {
     const server = await serve(partialContent(later));
     writeFileSync(later, 'became a file');
     for (const path of ['/m', '/m/', '/m/x']) {
-      const res = await get(`${server.url}${path}`);
+      const res = await request(server.url).get(path);
       expect(res.body.toString()).toBe(FELL_THROUGH);
     }
     await settle();
@@ -70,7 +70,7 @@ describe('a root folder that does not exist', () => {
     const missing = join(base, 'not-yet');
     const server = await serve(partialContent(missing));
     expect(warnings).toEqual([]);
-    for (let i = 0; i < 3; i++) expect((await get(`${server.url}/m/a.txt`)).body.toString()).toBe(FELL_THROUGH);
+    for (let i = 0; i < 3; i++) expect((await request(server.url).get('/m/a.txt')).body.toString()).toBe(FELL_THROUGH);
     await settle();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.name).toBe('PartialContentWarning');
@@ -79,7 +79,7 @@ describe('a root folder that does not exist', () => {
 
     mkdirSync(missing);
     writeFileSync(join(missing, 'a.txt'), 'arrived');
-    expect((await get(`${server.url}/m/a.txt`)).body.toString()).toBe('arrived');
+    expect((await request(server.url).get('/m/a.txt')).body.toString()).toBe('arrived');
   });
 
   it('a relative root is resolved against the working directory at creation, which the warning names', async () => {
@@ -94,9 +94,9 @@ describe('a root folder that does not exist', () => {
       process.chdir(before);
     }
     const served = await serve(found);
-    expect((await get(`${served.url}/m/a.txt`)).body.toString()).toBe('inside media');
+    expect((await request(served.url).get('/m/a.txt')).body.toString()).toBe('inside media');
     const missing = await serve(lost);
-    expect((await get(`${missing.url}/m/a.txt`)).body.toString()).toBe(FELL_THROUGH);
+    expect((await request(missing.url).get('/m/a.txt')).body.toString()).toBe(FELL_THROUGH);
     await settle();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toContain(`the root ${join(base, 'songs')} does not exist`);
@@ -108,7 +108,7 @@ describe('a root that is fine', () => {
   it('never warns, however many files are missing', async () => {
     const server = await serve(partialContent(join(base, 'media')));
     for (const path of ['/m/missing.mp3', '/m/a.txt/', '/m/sub/x', '/m/.env']) {
-      expect((await get(`${server.url}${path}`)).body.toString()).toBe(FELL_THROUGH);
+      expect((await request(server.url).get(path)).body.toString()).toBe(FELL_THROUGH);
     }
     await settle();
     expect(warnings).toEqual([]);
