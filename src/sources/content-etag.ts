@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
+import { HttpError } from '../errors.js';
 import type { Source } from '../types.js';
 
 /**
@@ -110,13 +111,24 @@ export function contentTagOf(source: Source): string | undefined {
   return given.get(source) ?? source.etag;
 }
 
+/** Codes of a file source whose file was rewritten or truncated while it was read. */
+const REWRITTEN = new Set(['ECHANGED', 'ESHRANK']);
+
 async function hashBytes(source: FileLike): Promise<string> {
   const hash = createHash('sha256');
   if (source.size > 0) {
     const range = { start: 0, end: source.size - 1 };
-    // The read fails (ECHANGED) rather than end normally if the file was rewritten meanwhile, so a
-    // hash of a mix of two versions is never remembered. hash.update copies, so buffers may be reused.
-    for await (const chunk of (await source.open(range, { reuseBuffers: true })) as AsyncIterable<Uint8Array>) hash.update(chunk);
+    try {
+      // The read fails (ECHANGED) rather than end normally if the file was rewritten meanwhile, so a
+      // hash of a mix of two versions is never remembered. hash.update copies, so buffers may be reused.
+      for await (const chunk of (await source.open(range, { reuseBuffers: true })) as AsyncIterable<Uint8Array>) hash.update(chunk);
+    } catch (error) {
+      // A file being published right now is not a server fault: its next version can be hashed in a
+      // moment, so the answer is 503 with Retry-After (RFC 9110 §15.6.4), never a tag or a 500.
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (code !== undefined && REWRITTEN.has(code)) throw new HttpError(503, 'Service Unavailable', { cause: error, headers: { 'Retry-After': '1' } });
+      throw error;
+    }
   }
   return `"${hash.digest('base64url')}"`;
 }

@@ -1,9 +1,10 @@
-import { utimesSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobSource, bufferSource, HttpError, rangeResponse, type ResponseEvent, type Source } from '../../src/fetch.js';
-import { createFixtures, type Fixtures } from '../helpers/fixtures.js';
+import { hashesRunning } from '../../src/sources/content-etag.js';
+import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
 
 // rangeResponse called directly with a Request, as a Next.js route handler or a Hono handler calls it.
 let fixtures: Fixtures;
@@ -48,6 +49,17 @@ describe('rangeResponse', () => {
   it('rejects with an HttpError, nothing sent, when the file cannot be opened', async () => {
     await expect(rangeResponse(request(), join(fixtures.root, 'missing.bin'))).rejects.toMatchObject({ status: 404 });
     await expect(rangeResponse(request(), fixtures.root)).rejects.toBeInstanceOf(HttpError);
+  });
+
+  it("etag: 'content' on a file rewritten while it is hashed rejects with 503 and Retry-After, nothing sent", async () => {
+    const path = join(fixtures.root, 'moving.bin');
+    writeFileSync(path, patterned(32 * 1024 * 1024, 1));
+    const answer = rangeResponse(request(), path, { etag: 'content' });
+    // Rewritten once the hash has started on the opened file (polled, bounded in time).
+    const deadline = Date.now() + 10_000;
+    while (hashesRunning() === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    writeFileSync(path, patterned(32 * 1024 * 1024, 2)); // same inode and size, new mtime
+    await expect(answer).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
   });
 
   it('checks options as sendRange does: a TypeError naming the bad one, thrown at the call', () => {

@@ -141,13 +141,13 @@ describe('etag: content', () => {
     expect(contentTagOf(buffer)).toBe('"mine"');
   });
 
-  it('a file rewritten while it is hashed fails the hash, which is not remembered', async () => {
+  it('a file rewritten while it is hashed fails the hash with 503 and Retry-After, and it is not remembered', async () => {
     const path = write('moving.bin', patterned(32 * 1024 * 1024, 4));
     const source: FileSource = await fileSource(path);
     try {
       const hashing = adoptContentTag(source);
       writeFileSync(path, patterned(32 * 1024 * 1024, 6)); // same inode, new mtime
-      await expect(hashing).rejects.toMatchObject({ code: 'ECHANGED' });
+      await expect(hashing).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' }, code: 'ECHANGED' });
     } finally {
       await source.close();
     }
