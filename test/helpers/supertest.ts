@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import supertest from 'supertest';
 
+/** A supertest request, chainable with `.set()` and `.expect()`, awaited for its response. */
+export type Test = supertest.Test;
+
 type Method = 'get' | 'head' | 'post' | 'put' | 'delete' | 'patch' | 'options';
 
 /** A superagent parser that keeps a body as the exact bytes received, whatever its Content-Type. */
