@@ -123,12 +123,12 @@ class File implements FileSource, ReadableFile {
     return this.opening.then(this.release, this.release);
   }
 
-  private readonly release = async (): Promise<void> => {
-    if (this.fd === NOT_OPEN) return;
+  private readonly release = (): Promise<void> => {
+    if (this.fd === NOT_OPEN) return CLOSED;
     unclosed.unregister(this);
     const fd = this.fd;
     this.fd = NOT_OPEN;
-    await new Promise<void>((resolve, reject) => close(fd, (error) => (error === null || error === undefined ? resolve() : reject(error))));
+    return new Promise<void>((resolve, reject) => close(fd, (error) => (error === null || error === undefined ? resolve() : reject(error))));
   };
 
   private async openNow(): Promise<void> {
