@@ -37,14 +37,14 @@ const ratio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` :
  */
 export function bunSummary(results: readonly ScenarioResult[], nodeShells: readonly string[]): string[] {
   if (!bunInstalled) return [BUN_MISSING];
-  const lines = ['| scenario | fetch on Bun × minimal Bun (goal ≥ 0.90×) | fetch on Bun × nginx | minimal Bun × nginx | ' + nodeShells.map((n) => `${n} × fetch on Bun`).join(' | ') + ' |'];
-  lines.push(`| --- | --: | --: | --: |${nodeShells.map(() => ' --: |').join('')}`);
+  const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  const lines = [
+    row(['scenario', 'fetch on Bun × minimal Bun (goal ≥ 0.90×)', 'fetch on Bun × nginx', 'minimal Bun × nginx', ...nodeShells.map((n) => `${n} × fetch on Bun`)]),
+    row(['---', '--:', '--:', '--:', ...nodeShells.map(() => '--:')]),
+  ];
   for (const result of results.filter((r) => BUN_SCENARIOS.includes(r.scenario.id))) {
     const pair = (a: string, b: string): string => `${ratio(pairRatio(result, a, b))} (${ratio(pairRatio(result, a, b, 'cpu'))})`;
-    lines.push(
-      `| ${result.scenario.title} | ${pair(BUN_FETCH, BUN_MINIMAL)} | ${pair(BUN_FETCH, 'nginx')} | ${pair(BUN_MINIMAL, 'nginx')} | ` +
-        nodeShells.map((n) => pair(n, BUN_FETCH)).join(' | ') + ' |',
-    );
+    lines.push(row([result.scenario.title, pair(BUN_FETCH, BUN_MINIMAL), pair(BUN_FETCH, 'nginx'), pair(BUN_MINIMAL, 'nginx'), ...nodeShells.map((n) => pair(n, BUN_FETCH))]));
   }
   return lines;
 }

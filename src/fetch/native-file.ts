@@ -1,5 +1,6 @@
+import type { Stats } from 'node:fs';
 import { describedFile, fileSource } from '../sources/file.js';
-import { blobSource } from '../sources/blob.js';
+import { blobBytes } from '../sources/blob.js';
 import type { Source } from '../types.js';
 
 /** Bun's file Blob factory, when running on Bun. */
@@ -9,13 +10,13 @@ const bunFile = (globalThis as { Bun?: { file?: BunFile } }).Bun?.file;
 /**
  * The source for a file path. On Bun the bytes come from `Bun.file(path)`, which Bun sends with
  * sendfile; the metadata (size, validators) still come from `stat`, so the answer's headers are the
- * same as on Node and Deno. Elsewhere the file is opened once and described from its descriptor.
+ * same as on Node and Deno (`stats`, when the caller has just taken them, saves a second `stat`).
+ * Elsewhere the file is opened once and described from its descriptor.
  */
-export async function fileSourceFor(path: string): Promise<Source> {
+export async function fileSourceFor(path: string, stats?: Stats): Promise<Source> {
   if (bunFile === undefined) return fileSource(path);
-  const described = await describedFile(path);
-  const bytes = blobSource(bunFile(path));
-  return { ...described, open: bytes.open, read: bytes.read, blob: bytes.blob };
+  const described = await describedFile(path, stats);
+  return { ...described, ...blobBytes(bunFile(path)) };
 }
 
 /** Whether file bodies are handed to the runtime as a Blob (Bun). */

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { HttpError, toHttpError } from '../errors.js';
 import { decide, type Decision, type DecisionOptions, type RequestHeaders } from '../http/decide.js';
 import type { HeaderRecord } from '../http/headers.js';
@@ -53,12 +54,12 @@ export function rangeResponse(request: Request, source: FetchSourceInput, option
   return respond(request, source, resolved);
 }
 
-/** `rangeResponse` with options already resolved; `serveFiles`' entry point. */
-export async function respond(request: Request, input: FetchSourceInput, options: ResolvedFetchOptions): Promise<Response> {
+/** `rangeResponse` with options already resolved; `serveFiles`' entry point (with the file's `stat` when it has one). */
+export async function respond(request: Request, input: FetchSourceInput, options: ResolvedFetchOptions, stats?: Stats): Promise<Response> {
   const startedAt = performance.now();
   let source: Source;
   try {
-    source = typeof input === 'string' ? await fileSourceFor(input) : input instanceof Blob ? blobSource(input) : await toSource(input);
+    source = typeof input === 'string' ? await fileSourceFor(input, stats) : input instanceof Blob ? blobSource(input) : await toSource(input);
   } catch (error) {
     throw toHttpError(error);
   }

@@ -3,6 +3,7 @@ import { normalizeMiddlewareOptions } from '../options.js';
 import { fileLocator } from '../path/locate.js';
 import { servedRoot } from '../path/root.js';
 import type { PartialContentOptions } from '../types.js';
+import { filesAreBlobs } from './native-file.js';
 import { respond, type ResolvedFetchOptions } from './range-response.js';
 import type { ServeFilesOptions } from './types.js';
 
@@ -37,9 +38,11 @@ export function serveFiles(root: string, options?: ServeFilesOptions): ServeFile
   return async function serveFile(request, path) {
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, { Allow: 'GET, HEAD' });
     try {
-      const found = await locate(path ?? new URL(request.url).pathname, false);
+      // On Bun every answer is described by stat (the bytes are a Bun.file): the locator's stat serves,
+      // and a path it verified moments ago skips realpath, as revalidations do in the middleware.
+      const found = await locate(path ?? new URL(request.url).pathname, filesAreBlobs);
       if (found.kind === 'reject') return refuse(found.status);
-      return await respond(request, found.path, resolved);
+      return await respond(request, found.path, resolved, found.stats);
     } catch (error) {
       const httpError = toHttpError(error);
       if (httpError.status >= 500) throw httpError;

@@ -34,13 +34,23 @@ const STREAM_CHUNK = 64 * 1024;
 export function blobSource(blob: Blob, options: BlobSourceOptions = {}): BlobSource {
   const file = blob as Partial<File>;
   const lastModified = typeof file.lastModified === 'number' && file.lastModified > 0 ? new Date(file.lastModified) : undefined;
-  const slice = ({ start, end }: ByteRange): Blob => blob.slice(start, end + 1);
   return {
     size: blob.size,
     type: options.type ?? (blob.type === '' ? undefined : blob.type),
     name: options.name ?? (typeof file.name === 'string' && file.name !== '' ? file.name : undefined),
     etag: options.etag,
     lastModified: options.lastModified ?? lastModified,
+    ...blobBytes(blob),
+  };
+}
+
+/**
+ * A blob's bytes as a source reads them, without reading its metadata: on Bun, `size` and
+ * `lastModified` of a `Bun.file` are each a `stat` of the file.
+ */
+export function blobBytes(blob: Blob): Pick<BlobSource, 'open' | 'read' | 'blob'> {
+  const slice = ({ start, end }: ByteRange): Blob => blob.slice(start, end + 1);
+  return {
     open: (range) => Readable.from(chunksOf(slice(range)), { objectMode: false, highWaterMark: 0 }),
     read: async (range) => new Uint8Array(await slice(range).arrayBuffer()),
     blob: slice,
