@@ -15,7 +15,7 @@ import { BARE, CEILING, goals, OURS, renderMarkdown, spliceGenerated, type Measu
 import { checkSample, fetch, scenarios as allScenarios, type Scenario, type ScenarioId } from './scenarios.js';
 import { slowReaders, type SlowReadersResult } from './slow-readers.js';
 import { runWrk, type WrkResult } from './wrk.js';
-import { BUN_FETCH, BUN_MINIMAL, BUN_MISSING, BUN_SCENARIOS, bunCommand, bunInstalled, bunSummary } from './runtimes/bun.js';
+import { BUN_FETCH, BUN_MINIMAL, BUN_MINIMAL_STAT, BUN_MISSING, BUN_SCENARIOS, bunCommand, bunInstalled, bunSummary } from './runtimes/bun.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROFILES = join(REPO, 'bench', '.tmp', 'profiles');
@@ -125,6 +125,7 @@ const servers: ServerDef[] = [
     ? [
         { name: BUN_FETCH, kind: BUN_FETCH, variant: 'current', only: BUN_SCENARIOS },
         { name: BUN_MINIMAL, kind: BUN_MINIMAL, only: BUN_SCENARIOS },
+        { name: BUN_MINIMAL_STAT, kind: BUN_MINIMAL_STAT, only: BUN_SCENARIOS },
       ]
     : []),
   { name: CEILING, kind: 'ceiling' },

@@ -40,6 +40,15 @@ export function isRevalidation(headers: ConditionalHeaders): boolean {
  * RFC 9110 §13.2.2, for a GET or HEAD of an existing representation.
  */
 export function evaluatePreconditions(headers: ConditionalHeaders, validators: Validators): PreconditionOutcome {
+  // Most requests carry none: then nothing needs parsing (the current tag included).
+  if (
+    headers['if-match'] === undefined &&
+    headers['if-none-match'] === undefined &&
+    headers['if-unmodified-since'] === undefined &&
+    headers['if-modified-since'] === undefined
+  ) {
+    return 'proceed';
+  }
   const current = validators.etag === undefined ? undefined : parseEntityTag(validators.etag);
   const lastModified = validators.lastModified === undefined ? undefined : toHttpSeconds(validators.lastModified);
 
