@@ -52,8 +52,9 @@ export interface SendRangeOptions {
   immutable?: boolean;
   /**
    * Send an `ETag`.
-   * - `true`: the source's own tag. For files, a strong tag from size and mtime (microseconds): the
-   *   same on every server holding the same file with the same mtime (`cp -a`, `rsync -a`).
+   * - `true`: the source's own tag. For files, a strong tag from size and mtime (whole milliseconds,
+   *   what Node, Bun and Deno all see): the same on every server holding the same file with the same
+   *   mtime (`cp -a`, `rsync -a`).
    * - `'content'`: for files, a strong tag from a SHA-256 of the bytes, the same on every server
    *   holding the same bytes whatever their mtimes. Computed once per file version and remembered
    *   (the first request for a version waits for the hash: ~0.75 s of CPU per GiB); other sources keep

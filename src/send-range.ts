@@ -1,6 +1,6 @@
+import type { Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, toHttpError } from './errors.js';
-import type { Stats } from 'node:fs';
 import { decide, type Decision, type DecisionInput } from './http/decide.js';
 import type { AppHeaders } from './http/headers.js';
 import { isRevalidation } from './http/preconditions.js';
@@ -56,8 +56,9 @@ export function sendRange(req: NodeRequest, res: NodeResponse, source: SourceInp
 
 /**
  * `sendRange` with its options resolved (the middleware resolves them once): source, decision, head,
- * body, record. `described` is a `stat` of the path `input` the caller has just made. The decision is made once from plain values; only a file described from stat and found
- * replaced when opened is decided again, before anything is written.
+ * body, record. `described` is a `stat` of the path `input` the caller has just made. The decision
+ * is made once from plain values; only a file described from stat and found replaced when opened is
+ * decided again, before anything is written.
  */
 export async function send(
   req: IncomingMessage,

@@ -26,7 +26,7 @@ const NGINX_STATIC = (root: string): string => `
     root ${root};
   }`;
 
-const nginxMode = nginxAvailability('sources/upstream.test');
+const nginxMode = nginxAvailability('sources/http.test');
 if (nginxMode === 'fail') {
   it('nginx is installed (CI installs it with apt-get; the nginx conformance run needs /usr/sbin/nginx)', () => {
     expect.fail('/usr/sbin/nginx is missing in CI: .ci/run should have installed nginx');
