@@ -8,6 +8,7 @@ import { normalizeSendOptions, type ResolvedSendOptions } from './options.js';
 import { Outlet } from './outlet.js';
 import { ResponseRecord } from './response-record.js';
 import { adoptContentTag, adoptKnownContentTag, contentTagOf, forgetContentTag } from './sources/content-etag.js';
+import { fileDescribedBy } from './sources/file.js';
 import { toSource } from './sources/to-source.js';
 import type { NodeRequest, NodeResponse, SendRangeOptions, Source, SourceInput } from './types.js';
 import { openRange, writeBody, type OpenedRange } from './write-body.js';
@@ -75,7 +76,7 @@ export async function send(
     // Most revalidations end in a 304: a path is then described from stat(2) (or by the caller's
     // `described`, a stat of it just made) and opened only for bytes.
     const describeOnly = typeof input === 'string' && (described !== undefined || isRevalidation(req.headers));
-    source = await toSource(input, describeOnly, described);
+    source = typeof input === 'string' && described !== undefined ? fileDescribedBy(input, described) : await toSource(input, describeOnly);
     // A content tag not known yet for this version needs the bytes: open the file now.
     if (describeOnly && byContent && !adoptKnownContentTag(source)) source = await toSource(input);
     // etag: 'content' waits for the hash of the bytes (once per file version): never answered without it.

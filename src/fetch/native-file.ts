@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { describedFile, fileSource } from '../sources/file.js';
+import { describedFile, fileDescribedBy, fileSource } from '../sources/file.js';
 import { blobBytes } from '../sources/blob.js';
 import type { Source } from '../types.js';
 
@@ -15,7 +15,7 @@ const bunFile = (globalThis as { Bun?: { file?: BunFile } }).Bun?.file;
  */
 export async function fileSourceFor(path: string, stats?: Stats): Promise<Source> {
   if (bunFile === undefined) return fileSource(path);
-  const described = await describedFile(path, stats);
+  const described = stats === undefined ? await describedFile(path) : fileDescribedBy(path, stats);
   return { ...described, ...blobBytes(bunFile(path)) };
 }
 

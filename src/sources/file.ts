@@ -43,15 +43,20 @@ export async function fileSource(path: string): Promise<FileSource> {
  * A file described by `stat(2)` alone and opened on its first read, for answers that may need no
  * bytes (a revalidation's 304). If the file opened is not the one described (replaced or rewritten in
  * between), its description becomes the opened file's before a byte is read: a caller that compares
- * `etag` after opening its first range decides again. `described`: a stat of `path` already made.
+ * `etag` after opening its first range decides again.
  */
-export async function describedFile(path: string, described?: Stats): Promise<FileSource> {
+export async function describedFile(path: string): Promise<FileSource> {
   let stats: Stats;
   try {
-    stats = described ?? (await new Promise<Stats>((resolve, reject) => stat(path, (error, found) => (error === null ? resolve(found) : reject(error)))));
+    stats = await new Promise<Stats>((resolve, reject) => stat(path, (error, found) => (error === null ? resolve(found) : reject(error))));
   } catch (error) {
     throw toHttpError(error);
   }
+  return fileDescribedBy(path, stats);
+}
+
+/** {@link describedFile} from a `stat` of `path` the caller has just made. */
+export function fileDescribedBy(path: string, stats: Stats): FileSource {
   if (!stats.isFile()) throw toHttpError(notAFile(path, stats));
   return new File(path, stats);
 }

@@ -1,15 +1,13 @@
-import type { Stats } from 'node:fs';
 import type { Source, SourceInput } from '../types.js';
 import { bufferSource } from './buffer.js';
 import { describedFile, fileSource } from './file.js';
 
 /**
  * Turns whatever `sendRange` was given into a checked {@link Source}. With `describeOnly`, a path is
- * described from stat (or from `described`, a stat of it just made) and opened on its first read (an
- * answer that may need no bytes).
+ * described from stat and opened on its first read (an answer that may need no bytes).
  */
-export async function toSource(input: SourceInput, describeOnly = false, described?: Stats): Promise<Source> {
-  if (typeof input === 'string') return describeOnly ? describedFile(input, described) : fileSource(input);
+export async function toSource(input: SourceInput, describeOnly = false): Promise<Source> {
+  if (typeof input === 'string') return describeOnly ? describedFile(input) : fileSource(input);
   if (input instanceof Uint8Array) return bufferSource(input);
   const source = isPromiseLike(input) ? await input : input;
   if (typeof source !== 'object' || source === null || typeof source.open !== 'function') {
