@@ -313,7 +313,11 @@ async function countAllocations(server: RunningServer, load: (seconds: number) =
 /** Under load, statuses and sizes must stay right too: no non-2xx/3xx, bytes per response as expected. */
 function checkLoad(scenario: Scenario, name: string, result: WrkResult): void {
   if (result.requests === 0) {
-    fail(`${scenario.id} ${name}: no request completed`);
+    // 50 connections of 2 MiB answers need ~100 MB before the first completes: a slow server that moves
+    // bytes can complete none in a 1 s smoke window (@fastify/static did, at 74 MB/s). That is speed,
+    // not a wrong answer; only a server that moved nothing at all has hung.
+    if (result.bytes === 0) fail(`${scenario.id} ${name}: no request completed and no byte received`);
+    else log(`${scenario.id} ${name}: no request completed within ${result.seconds} s (${Math.round(result.bytes / 1e6)} MB received): too slow for this window, not wrong`);
     return;
   }
   if (result.errors.status > 0) fail(`${scenario.id} ${name}: ${result.errors.status} responses outside 2xx/3xx under load`);
