@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONTENT_TYPE_CASES } from '../cases/content-type-cases.js';
 import { RANGE_CASES } from '../cases/range-cases.js';
 import { materialize, PRECONDITION_CASES } from '../cases/precondition-cases.js';
 import type { Fixtures } from '../helpers/fixtures.js';
@@ -64,12 +65,7 @@ export function fetchShellSuite(server: () => RuntimeServer, fixtures: () => Fix
       }
     });
 
-    it.each([
-      ['nums.txt', 'text/plain; charset=utf-8'],
-      ['sub/track.ogg', 'audio/ogg'],
-      ['clip.mp4', 'video/mp4'],
-      ['data.bin', 'application/octet-stream'],
-    ])('Content-Type of %s is %s on 200 and 206', async (name, type) => {
+    it.each(CONTENT_TYPE_CASES)('Content-Type of %s is %s on 200 and 206', async (name, type) => {
       expect((await fetchGet(`/files/${name}`)).headers['content-type']).toBe(type);
       expect((await fetchGet(`/files/${name}`, { Range: 'bytes=0-0' })).headers['content-type']).toBe(type);
     });

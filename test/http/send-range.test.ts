@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partialContent, sendRange } from '../../src/index.js';
 import { RANGE_CASES } from '../cases/range-cases.js';
+import { CONTENT_TYPE_CASES } from '../cases/content-type-cases.js';
 import { createFixtures, patterned, type Fixtures } from '../helpers/fixtures.js';
 import { get } from '../helpers/http-get.js';
 import { expectRangeAnswer } from '../helpers/range-answer.js';
@@ -53,12 +54,7 @@ describe('200 and HEAD', () => {
     expect(res.body.equals(fixtures.files['song.mp3']!)).toBe(true);
   });
 
-  it.each([
-    ['nums.txt', 'text/plain; charset=utf-8'],
-    ['sub/track.ogg', 'audio/ogg'],
-    ['clip.mp4', 'video/mp4'],
-    ['data.bin', 'application/octet-stream'],
-  ])('Content-Type of %s is %s on 200 and 206', async (name, type) => {
+  it.each(CONTENT_TYPE_CASES)('Content-Type of %s is %s on 200 and 206', async (name, type) => {
     expect((await get(`${server.url}/media/${name}`)).headers['content-type']).toBe(type);
     expect((await get(`${server.url}/media/${name}`, { Range: 'bytes=0-0' })).headers['content-type']).toBe(type);
   });
